@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import type Stripe from 'stripe';
+import type { Config } from '../src/config/config';
+import { createSystemActivities } from './system.activities';
+
+export interface ActivityDeps {
+  config: Config;
+  db: Knex;
+  stripe: Stripe;
+}
+
+/** All activities, built from their dependencies (see samples-typescript's dependency injection). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSystemActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

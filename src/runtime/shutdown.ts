@@ -1,0 +1,47 @@
+/**
+ * Ctrl-C, SIGTERM or SIGHUP: stop everything in order, then exit. A second signal, or a stop that takes
+ * longer than 10 s, exits at once (children are still signalled by their own stop routines).
+ */
+export function onShutdownSignal(stop: () => Promise<void>, timeoutMs = 9000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping Settle …\n`);
+    const timer = setTimeout(() => {
+      process.stderr.write('shutdown took too long; exiting\n');
+      process.exit(1);
+    }, timeoutMs);
+    stop().then(
+      () => {
+        clearTimeout(timer);
+        process.stdout.write('stopped.\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('SIGHUP', handler);
+  watchParent(() => handler('SIGHUP'));
+}
+
+/**
+ * `npm start` puts npm (and a shell) between the user and us, and npm does not pass SIGTERM on:
+ * it exits and we are re-parented. Treat losing our parent as a stop request, so a terminated npm
+ * never leaves PostgreSQL, Temporal or stripe-mock behind.
+ */
+function watchParent(onOrphaned: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onOrphaned();
+    }
+  }, 500);
+  timer.unref();
+}

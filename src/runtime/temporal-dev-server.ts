@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolveDevBinary, TEMPORAL_CLI } from './dev-binaries';
+import { startManagedProcess, type ManagedProcess } from './child-process';
+import { freePort, waitForPort } from './free-port';
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string | null;
+  process: ManagedProcess;
+}
+
+/**
+ * `temporal server start-dev` with its SQLite file under DATA_DIR, so workflows survive a
+ * restart of `npm start`. Every port is picked free, so two stacks can run side by side.
+ */
+export async function startTemporalDevServer(options: {
+  explicitPath?: string;
+  cacheDir: string;
+  dataDir: string;
+  logDir: string;
+  namespace: string;
+  headless?: boolean;
+  log: (line: string) => void;
+}): Promise<TemporalDevServer> {
+  const binary = await resolveDevBinary(TEMPORAL_CLI, options);
+  const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--http-port', String(httpPort),
+    '--metrics-port', String(metricsPort),
+    '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
+    '--namespace', options.namespace,
+    '--log-level', 'warn',
+  ];
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  const process = startManagedProcess('temporal', binary, args, options);
+  try {
+    await waitForPort(port, 60000, 'the Temporal dev server');
+  } catch (error) {
+    await process.stop();
+    throw error;
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: options.headless ? null : `http://127.0.0.1:${uiPort}`,
+    process,
+  };
+}

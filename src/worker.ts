@@ -1,0 +1,29 @@
+import { loadConfigOrExit } from './config/load-or-exit';
+import { migrateToLatest } from './db/migrate';
+import { buildDeps, closeDeps } from './runtime/build-deps';
+import { productionEndpoints } from './runtime/production-endpoints';
+import { runWorker } from './runtime/run-worker';
+import { onShutdownSignal } from './runtime/shutdown';
+
+/**
+ * `npm run worker`: the Temporal worker alone. It applies pending migrations first (they are
+ * idempotent and knex locks them), so a deploy needs no separate migration step.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit('production');
+  const endpoints = productionEndpoints(config);
+  const deps = await buildDeps(config, endpoints);
+  await migrateToLatest(deps.db);
+  const worker = await runWorker(deps, endpoints.temporalAddress);
+  onShutdownSignal(async () => {
+    await worker.stop();
+    await closeDeps(deps);
+  });
+  deps.log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'Settle worker polling');
+  await worker.done;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Settle worker failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
