@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import * as createAccountsAndKeys from './20261125000001_create_accounts_and_keys';
+import * as createCatalog from './20261125000020_create_catalog';
+import * as createLedger from './20261125000021_create_ledger';
 
 export interface Migration {
   name: string;
@@ -10,4 +12,6 @@ export interface Migration {
 /** Every migration, oldest first. Append new ones at the end. */
 export const migrations: Migration[] = [
   { name: '20261125000001_create_accounts_and_keys', ...createAccountsAndKeys },
+  { name: '20261125000020_create_catalog', ...createCatalog },
+  { name: '20261125000021_create_ledger', ...createLedger },
 ];

@@ -19,10 +19,6 @@ export async function findAccount(db: Db, id: string): Promise<AccountRow | null
   return (await db<AccountRow>('accounts').where({ id }).first()) ?? null;
 }
 
-export async function planExists(db: Db, planId: string): Promise<boolean> {
-  return Boolean(await db('plans').where({ id: planId }).first('id'));
-}
-
 export async function insertApiKey(
   db: Db,
   row: { id: string; key_hash: string; prefix: string; role: 'account' | 'publisher'; account_id?: string; publisher_id?: string },

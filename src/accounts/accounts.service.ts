@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { newId, newSecret, sha256Hex } from '../shared/ids';
 import { monthContaining } from '../periods/compute/calendar-month';
-import { findAccount, insertAccount, insertApiKey, insertPublisher, planExists, revokeApiKey } from './accounts.queries';
+import { findAccount, insertAccount, insertApiKey, insertPublisher, revokeApiKey } from './accounts.queries';
+import { findPlan } from '../catalog/catalog.queries';
+import { insertBalanceRows } from '../credits/ledger.queries';
+import { grantPeriodAllowance } from '../credits/period-allowance';
 
 export interface CreateAccountInput {
   name: string;
@@ -36,7 +39,8 @@ async function issueKey(trx: Knex.Transaction, owner: { role: 'account'; account
 }
 
 export async function createAccount(db: Knex, input: CreateAccountInput, now = new Date()) {
-  if (!(await planExists(db, input.plan))) {
+  const plan = await findPlan(db, input.plan);
+  if (!plan) {
     throw new ValidationError(`Unknown plan '${input.plan}'; create it with PUT /v1/admin/plans/${input.plan}`, { field: 'plan' });
   }
   if (input.periodStart && input.periodStart > now) {
@@ -55,6 +59,8 @@ export async function createAccount(db: Knex, input: CreateAccountInput, now = n
         period_start: period.start,
         period_end: period.end,
       });
+      await insertBalanceRows(trx, id);
+      await grantPeriodAllowance(trx, id, plan, period);
       const key = await issueKey(trx, { role: 'account', accountId: id });
       return { id, name: input.name, plan: input.plan, email: input.email ?? null, period_start: period.start, period_end: period.end, api_key: key.apiKey, key_id: key.keyId };
     });

@@ -1,0 +1,74 @@
+import type { Db } from '../db/knex';
+import type { Unit } from './compute/burn-order';
+
+/** One call of the `settle_debit` database function (migrations/sql/settle-debit.ts). */
+export interface DebitRequest {
+  accountId: string;
+  unit: Unit;
+  amount: bigint;
+  idempotencyKey: string;
+  requestHash: string;
+  type: 'debit' | 'usage';
+  description: string | null;
+  reference: string | null;
+  at: Date;
+  entryId: string;
+  agent: string | null;
+  /** a usage_events row (without the columns the function fills in) */
+  usage: Record<string, unknown> | null;
+  items: Array<Record<string, unknown>> | null;
+  accruals: Array<Record<string, unknown>> | null;
+}
+
+export type DebitOutcome =
+  | { kind: 'ok'; entryId: string; balanceAfter: bigint; covered: bigint; overage: bigint; available: bigint }
+  | { kind: 'replay'; entryId: string; requestHash: string | null }
+  | { kind: 'insufficient'; available: bigint }
+  | { kind: 'agent_limit'; limit: number }
+  | { kind: 'closed_period' }
+  | { kind: 'no_account' };
+
+const json = (value: unknown) => (value === null ? null : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+
+export async function debit(db: Db, request: DebitRequest): Promise<DebitOutcome> {
+  const result = await db.raw(`select * from settle_debit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb)`, [
+    request.accountId,
+    request.unit,
+    request.amount.toString(),
+    request.idempotencyKey,
+    request.requestHash,
+    request.type,
+    request.description,
+    request.reference,
+    request.at,
+    request.entryId,
+    request.agent,
+    json(request.usage),
+    json(request.items),
+    json(request.accruals),
+  ]);
+  const row = result.rows[0] as {
+    outcome: DebitOutcome['kind'];
+    entry_id: string | null;
+    balance_after: string | null;
+    covered: string | null;
+    overage: string | null;
+    available: string | null;
+    request_hash: string | null;
+    agent_limit: number | null;
+  };
+  switch (row.outcome) {
+    case 'ok':
+      return { kind: 'ok', entryId: row.entry_id!, balanceAfter: BigInt(row.balance_after!), covered: BigInt(row.covered!), overage: BigInt(row.overage!), available: BigInt(row.available!) };
+    case 'replay':
+      return { kind: 'replay', entryId: row.entry_id!, requestHash: row.request_hash };
+    case 'insufficient':
+      return { kind: 'insufficient', available: BigInt(row.available!) };
+    case 'agent_limit':
+      return { kind: 'agent_limit', limit: row.agent_limit! };
+    case 'closed_period':
+      return { kind: 'closed_period' };
+    case 'no_account':
+      return { kind: 'no_account' };
+  }
+}

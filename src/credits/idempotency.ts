@@ -1,0 +1,22 @@
+import crypto from 'node:crypto';
+import type { Request } from 'express';
+import { ValidationError } from '../shared/errors';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/**
+ * The request's idempotency key: the `Idempotency-Key` header or `idempotency_key` in the body.
+ * Without one the request still gets a unique key, so every ledger entry carries one.
+ */
+export function idempotencyKeyOf(req: Request, bodyKey?: string): { key: string; given: boolean } {
+  const header = req.get(IDEMPOTENCY_HEADER);
+  if (header !== undefined && bodyKey !== undefined && header !== bodyKey) {
+    throw new ValidationError('Idempotency-Key header and idempotency_key differ; send one of them', { field: 'idempotency_key' });
+  }
+  const key = header ?? bodyKey;
+  if (key === undefined) return { key: `auto:${crypto.randomUUID()}`, given: false };
+  if (key.length < 1 || key.length > 255) throw new ValidationError('Idempotency-Key must be 1 to 255 characters', { field: 'idempotency_key' });
+  return { key: `req:${key}`, given: true };
+}
+
+export const REPLAYED_HEADERS = { 'Idempotent-Replayed': 'true' };

@@ -1,0 +1,195 @@
+import type { Knex } from 'knex';
+import { catalogCache } from '../catalog/catalog-cache';
+import { priceUsage, DEFAULT_AGENT_MARKUP_BPS, type PricedItemInput, type PricedUsage } from '../pricing/compute/price-usage';
+import { microToCredits } from '../shared/amounts';
+import { NotFoundError, ValidationError } from '../shared/errors';
+import { newId } from '../shared/ids';
+import { AgentLimitError, ClosedPeriodError, InsufficientCreditsError } from './credits-errors';
+import { debit } from './debit';
+import { checkReplay } from './ledger.service';
+import { findUsageEventByEntry, type UsageEventRow } from './usage.queries';
+import { accrualsFor } from './publisher-accruals';
+
+export type UsageItemInput =
+  | { type: 'tool'; tool: string; quantity: number }
+  | { type: 'model'; model: string; input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number };
+
+export interface UsageInput {
+  accountId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  agent: string | null;
+  taskId: string | null;
+  timestamp: Date | null;
+  markup: 'agent' | null;
+  items: UsageItemInput[];
+  purchaseUrl?: string;
+}
+
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+async function resolveItems(db: Knex, items: UsageItemInput[]): Promise<PricedItemInput[]> {
+  const tools = items.flatMap((item) => (item.type === 'tool' ? [item.tool] : []));
+  const models = items.flatMap((item) => (item.type === 'model' ? [item.model] : []));
+  const catalog = await catalogCache(db).getKnowing(tools, models);
+  return items.map((item, index) => {
+    if (item.type === 'tool') {
+      const tool = catalog.tools.get(item.tool);
+      if (!tool) throw new ValidationError(`Unknown tool '${item.tool}'; register it with PUT /v1/admin/tools/${item.tool}`, { field: `items.${index}.tool` });
+      return { kind: 'tool', tool: tool.id, publisherId: tool.publisherId, creditsPerExecution: tool.creditsPerExecution, quantity: BigInt(item.quantity) };
+    }
+    const model = catalog.models.get(item.model);
+    if (!model) throw new ValidationError(`Unknown model '${item.model}'; register it with PUT /v1/admin/models/${item.model}`, { field: `items.${index}.model` });
+    return {
+      kind: 'model',
+      model,
+      inputTokens: BigInt(item.input_tokens),
+      outputTokens: BigInt(item.output_tokens),
+      cacheWriteTokens: BigInt(item.cache_write_tokens),
+      cacheReadTokens: BigInt(item.cache_read_tokens),
+    };
+  });
+}
+
+/** The lines answered to the client and stored with the event (replays answer them again). */
+function breakdownOf(priced: PricedUsage, markupBps: bigint | null): unknown[] {
+  const lines: unknown[] = priced.lines.map(({ input, credits, providerCost }) =>
+    input.kind === 'tool'
+      ? { type: 'tool', tool: input.tool, quantity: Number(input.quantity), credits_per_execution: microToCredits(input.creditsPerExecution), credits: microToCredits(credits) }
+      : {
+          type: 'model',
+          model: input.model.name,
+          provider: input.model.provider,
+          input_tokens: Number(input.inputTokens),
+          output_tokens: Number(input.outputTokens),
+          cache_write_tokens: Number(input.cacheWriteTokens),
+          cache_read_tokens: Number(input.cacheReadTokens),
+          credits: microToCredits(credits),
+          provider_cost_usd: microToCredits(providerCost),
+        },
+  );
+  if (markupBps !== null) lines.push({ type: 'markup', description: `Agent markup (${Number(markupBps) / 100}%)`, credits: microToCredits(priced.markup) });
+  if (priced.rounding !== 0n) lines.push({ type: 'rounding', description: 'Rounded to 0.01 credit (half-up)', credits: microToCredits(priced.rounding) });
+  return lines;
+}
+
+type UsageResponseSource = Pick<UsageEventRow, 'id' | 'ledger_entry_id' | 'agent' | 'task_id' | 'breakdown' | 'occurred_at'> &
+  Record<'credits_charged' | 'markup' | 'overage' | 'balance_after', bigint | string>;
+
+export function usageResponse(event: UsageResponseSource) {
+  return {
+    id: event.id,
+    credits_used: microToCredits(event.credits_charged),
+    balance_after: microToCredits(event.balance_after),
+    breakdown: event.breakdown,
+    markup_credits: microToCredits(event.markup),
+    overage_credits: microToCredits(event.overage),
+    agent: event.agent,
+    task_id: event.task_id,
+    timestamp: new Date(event.occurred_at).toISOString(),
+    transaction_id: event.ledger_entry_id,
+  };
+}
+
+/** POST /v1/usage: price server-side, debit in one database call, answer line by line. */
+export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replayed: boolean; body: ReturnType<typeof usageResponse> }> {
+  const now = new Date();
+  if (input.timestamp && input.timestamp.getTime() > now.getTime() + FUTURE_SKEW_MS) {
+    throw new ValidationError('timestamp is in the future', { field: 'timestamp' });
+  }
+  const at = input.timestamp ?? now;
+  const resolved = await resolveItems(db, input.items);
+  const markupBps = input.markup === 'agent' ? DEFAULT_AGENT_MARKUP_BPS : null;
+  const priced = priceUsage(resolved, { markupBps });
+  const eventId = newId('use');
+  const entryId = newId('txn');
+  const breakdown = breakdownOf(priced, markupBps);
+  const tokens = (pick: (m: Extract<PricedItemInput, { kind: 'model' }>) => bigint) =>
+    resolved.reduce((sum, item) => sum + (item.kind === 'model' ? pick(item) : 0n), 0n);
+  const usage = {
+    id: eventId,
+    account_id: input.accountId,
+    agent: input.agent,
+    task_id: input.taskId,
+    credits_charged: priced.charged,
+    markup: priced.markup,
+    rounding: priced.rounding,
+    provider_cost: priced.providerCost,
+    input_tokens: tokens((m) => m.inputTokens),
+    output_tokens: tokens((m) => m.outputTokens),
+    cache_write_tokens: tokens((m) => m.cacheWriteTokens),
+    cache_read_tokens: tokens((m) => m.cacheReadTokens),
+    breakdown,
+    occurred_at: at.toISOString(),
+  };
+  const items = priced.lines.map(({ input: item, credits, providerCost }, position) => ({
+    usage_event_id: eventId,
+    position,
+    account_id: input.accountId,
+    occurred_at: at.toISOString(),
+    agent: input.agent,
+    kind: item.kind,
+    tool: item.kind === 'tool' ? item.tool : null,
+    publisher_id: item.kind === 'tool' ? item.publisherId : null,
+    model: item.kind === 'model' ? item.model.name : null,
+    provider: item.kind === 'model' ? item.model.provider : null,
+    quantity: item.kind === 'tool' ? item.quantity : 1n,
+    input_tokens: item.kind === 'model' ? item.inputTokens : 0n,
+    output_tokens: item.kind === 'model' ? item.outputTokens : 0n,
+    cache_write_tokens: item.kind === 'model' ? item.cacheWriteTokens : 0n,
+    cache_read_tokens: item.kind === 'model' ? item.cacheReadTokens : 0n,
+    credits,
+    provider_cost: providerCost,
+  }));
+  const outcome = await debit(db, {
+    accountId: input.accountId,
+    unit: 'credits',
+    amount: priced.charged,
+    idempotencyKey: input.idempotencyKey,
+    requestHash: input.requestHash,
+    type: 'usage',
+    description: input.agent ? `Usage by agent ${input.agent}` : 'Usage',
+    reference: eventId,
+    at,
+    entryId,
+    agent: input.agent,
+    usage,
+    items,
+    accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }),
+  });
+  switch (outcome.kind) {
+    case 'ok':
+      return {
+        replayed: false,
+        body: usageResponse({
+          id: eventId,
+          ledger_entry_id: entryId,
+          agent: input.agent,
+          task_id: input.taskId,
+          credits_charged: priced.charged,
+          markup: priced.markup,
+          overage: outcome.overage,
+          balance_after: outcome.balanceAfter,
+          breakdown,
+          occurred_at: at,
+        }),
+      };
+    case 'replay': {
+      // The hash covers the endpoint, so a key first used elsewhere is a conflict here.
+      checkReplay({ requestHash: outcome.requestHash, idempotencyKey: input.idempotencyKey }, input.requestHash);
+      const original = await findUsageEventByEntry(db, outcome.entryId);
+      return { replayed: true, body: usageResponse(original!) };
+    }
+    case 'insufficient': {
+      const firstTool = input.items.find((item) => item.type === 'tool');
+      const label = firstTool?.type === 'tool' ? firstTool.tool : (input.items[0]?.type === 'model' ? input.items[0].model : null);
+      throw new InsufficientCreditsError('credits', priced.charged, outcome.available, { tool: label, purchaseUrl: input.purchaseUrl });
+    }
+    case 'agent_limit':
+      throw new AgentLimitError(outcome.limit);
+    case 'closed_period':
+      throw new ClosedPeriodError();
+    case 'no_account':
+      throw new NotFoundError('Account', input.accountId);
+  }
+}
