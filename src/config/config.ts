@@ -35,6 +35,13 @@ export const envSchema = z.object({
   CHECKOUT_SUCCESS_URL: z.url().optional(),
   CHECKOUT_CANCEL_URL: z.url().optional(),
 
+  CREDIT_UNIT_PRICE: z
+    .string()
+    .regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount in major units, e.g. 0.01')
+    .default('0.01')
+    .meta({ description: 'price of one credit in CREDIT_CURRENCY major units (seed 000: $0.01)' }),
+  CREDIT_CURRENCY: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code').default('usd'),
+
   SETTLE_CACHE_DIR: optionalString,
 });
 
