@@ -92,7 +92,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('output_tokens').notNullable().defaultTo(0);
     t.bigInteger('cache_write_tokens').notNullable().defaultTo(0);
     t.bigInteger('cache_read_tokens').notNullable().defaultTo(0);
-    t.json('breakdown').notNullable().comment('the priced lines exactly as answered (json keeps key order, so replays are byte-identical)');
+    t.jsonb('breakdown').notNullable().comment('the priced lines as answered to the client');
     t.timestamp('occurred_at', { useTz: true }).notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
   });

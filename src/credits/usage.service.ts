@@ -9,6 +9,7 @@ import { debit } from './debit';
 import { checkReplay } from './ledger.service';
 import { findUsageEventByEntry, type UsageEventRow } from './usage.queries';
 import { accrualsFor } from './publisher-accruals';
+import { inJsonbKeyOrder } from '../shared/jsonb-order';
 
 export type UsageItemInput =
   | { type: 'tool'; tool: string; quantity: number }
@@ -103,7 +104,7 @@ export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replay
   const priced = priceUsage(resolved, { markupBps });
   const eventId = newId('use');
   const entryId = newId('txn');
-  const breakdown = breakdownOf(priced, markupBps);
+  const breakdown = inJsonbKeyOrder(breakdownOf(priced, markupBps));
   const tokens = (pick: (m: Extract<PricedItemInput, { kind: 'model' }>) => bigint) =>
     resolved.reduce((sum, item) => sum + (item.kind === 'model' ? pick(item) : 0n), 0n);
   const usage = {

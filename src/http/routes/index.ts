@@ -2,10 +2,20 @@ import type { RouteSpec } from '../route';
 import { healthRoutes } from './health';
 import { accountAdminRoutes } from './accounts-admin';
 import { workflowAdminRoutes } from './workflows-admin';
+import { catalogAdminRoutes } from './catalog-admin';
+import { catalogPublicRoutes } from './catalog-public';
+import { creditRoutes } from './credits';
+import { creditAdminRoutes } from './credits-admin';
+import { tokenRoutes } from './tokens';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
   ...healthRoutes,
   ...accountAdminRoutes,
   ...workflowAdminRoutes,
+  ...catalogAdminRoutes,
+  ...catalogPublicRoutes,
+  ...creditRoutes,
+  ...tokenRoutes,
+  ...creditAdminRoutes,
 ];

@@ -1,0 +1,97 @@
+import type { Db } from '../db/knex';
+import type { Unit } from './compute/burn-order';
+import type { LedgerEntryRow } from './ledger.queries';
+
+export interface Range {
+  from: Date | null;
+  to: Date | null;
+}
+
+/** Credits consumed (grants + overage) by usage and debits with event time in [from, to). */
+export async function consumedBetween(db: Db, accountId: string, unit: Unit, from: Date, to: Date): Promise<{ used: bigint; overage: bigint }> {
+  const row = await db('ledger_entries')
+    .where({ account_id: accountId, unit })
+    .whereIn('type', ['usage', 'debit'])
+    .where('effective_at', '>=', from)
+    .where('effective_at', '<', to)
+    .select(db.raw('coalesce(sum(-amount + overage), 0)::text as used'), db.raw('coalesce(sum(overage), 0)::text as overage'))
+    .first();
+  return { used: BigInt(row.used), overage: BigInt(row.overage) };
+}
+
+export async function tokensUsedBetween(db: Db, accountId: string, from: Date, to: Date): Promise<bigint> {
+  const row = await db('usage_events')
+    .where({ account_id: accountId })
+    .where('occurred_at', '>=', from)
+    .where('occurred_at', '<', to)
+    .select(db.raw('coalesce(sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0)::text as tokens'))
+    .first();
+  return BigInt(row.tokens);
+}
+
+export async function listEntries(db: Db, accountId: string, unit: Unit, page: { limit: number; offset: number }) {
+  const base = db('ledger_entries').where({ account_id: accountId, unit });
+  const [rows, count] = await Promise.all([
+    base.clone().orderBy('seq', 'desc').limit(page.limit).offset(page.offset).select<LedgerEntryRow[]>('*'),
+    base.clone().count<{ count: string }[]>({ count: '*' }),
+  ]);
+  return { rows, total: Number(count[0]!.count) };
+}
+
+export type UsageGroup = 'day' | 'tool' | 'agent' | 'model';
+
+/** Priced usage lines grouped; markup and rounding are event-level and not in any group. */
+export async function usageGrouped(db: Db, accountId: string, groupBy: UsageGroup, range: Range, agent: string | null) {
+  const key = {
+    day: db.raw(`to_char(date_trunc('day', occurred_at at time zone 'UTC'), 'YYYY-MM-DD')`),
+    tool: 'tool',
+    agent: db.raw(`coalesce(agent, '(none)')`),
+    model: 'model',
+  }[groupBy];
+  const query = db('usage_items')
+    .where({ account_id: accountId })
+    .select({ key }, db.raw('sum(quantity)::text as executions'), db.raw('sum(credits)::text as credits'))
+    .groupBy(1)
+    .orderBy(3, 'desc')
+    .orderBy(1);
+  if (groupBy === 'tool') query.where({ kind: 'tool' });
+  if (groupBy === 'model') query.where({ kind: 'model' });
+  if (range.from) query.where('occurred_at', '>=', range.from);
+  if (range.to) query.where('occurred_at', '<', range.to);
+  if (agent) query.where({ agent });
+  return (await query) as Array<{ key: string; executions: string; credits: string }>;
+}
+
+export async function chargedBetween(db: Db, accountId: string, range: Range, agent: string | null): Promise<bigint> {
+  const query = db('usage_events').where({ account_id: accountId }).select(db.raw('coalesce(sum(credits_charged), 0)::text as charged'));
+  if (range.from) query.where('occurred_at', '>=', range.from);
+  if (range.to) query.where('occurred_at', '<', range.to);
+  if (agent) query.where({ agent });
+  return BigInt(((await query.first()) as { charged: string }).charged);
+}
+
+export async function modelUsageBetween(db: Db, accountId: string, from: Date, to: Date) {
+  return (await db('usage_items')
+    .where({ account_id: accountId, kind: 'model' })
+    .where('occurred_at', '>=', from)
+    .where('occurred_at', '<', to)
+    .select(
+      'model',
+      db.raw('count(*)::int as calls'),
+      db.raw('sum(input_tokens)::text as input_tokens'),
+      db.raw('sum(output_tokens)::text as output_tokens'),
+      db.raw('sum(cache_write_tokens + cache_read_tokens)::text as cache_tokens'),
+      db.raw('sum(credits)::text as credits'),
+    )
+    .groupBy('model')
+    .orderBy('model')) as Array<{ model: string; calls: number; input_tokens: string; output_tokens: string; cache_tokens: string; credits: string }>;
+}
+
+/** Ledger entries after `afterSeq`, for streaming a statement in pages. */
+export async function entriesPage(db: Db, accountId: string, range: Range, after: { unit: string; seq: string } | null, limit: number) {
+  const query = db<LedgerEntryRow>('ledger_entries').where({ account_id: accountId }).orderBy([{ column: 'unit' }, { column: 'seq' }]).limit(limit);
+  if (range.from) query.where('effective_at', '>=', range.from);
+  if (range.to) query.where('effective_at', '<', range.to);
+  if (after) query.whereRaw('(unit, seq) > (?, ?::bigint)', [after.unit, after.seq]);
+  return query.select('*');
+}

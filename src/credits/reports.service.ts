@@ -1,0 +1,189 @@
+import type { Knex } from 'knex';
+import type { Response } from 'express';
+import { findAccount } from '../accounts/accounts.queries';
+import { findPlan } from '../catalog/catalog.queries';
+import { microToCredits } from '../shared/amounts';
+import { NotFoundError } from '../shared/errors';
+import { findEntry, spendableBalances, type LedgerEntryRow } from './ledger.queries';
+import { quantityOf } from './ledger-views';
+import { chargedBetween, consumedBetween, entriesPage, modelUsageBetween, tokensUsedBetween, usageGrouped, type Range, type UsageGroup } from './reports.queries';
+import { findUsageEvent } from './usage.queries';
+
+async function accountWithPlan(db: Knex, accountId: string) {
+  const account = await findAccount(db, accountId);
+  if (!account) throw new NotFoundError('Account', accountId);
+  const plan = (await findPlan(db, account.plan_id))!;
+  return { account, plan };
+}
+
+/** The open period as the account sees it: spendable now, used, included, when it resets. */
+export async function periodOverview(db: Knex, accountId: string, now = new Date()) {
+  const { account, plan } = await accountWithPlan(db, accountId);
+  const [spendable, credits, tokens] = await Promise.all([
+    spendableBalances(db, accountId, now),
+    consumedBetween(db, accountId, 'credits', account.period_start, account.period_end),
+    consumedBetween(db, accountId, 'tokens', account.period_start, account.period_end),
+  ]);
+  return { account, plan, spendable, credits, tokens };
+}
+
+/** GET /v1/billing/credits (seed 000). */
+export async function billingCredits(db: Knex, accountId: string) {
+  const { account, plan, spendable, credits } = await periodOverview(db, accountId);
+  return {
+    credits: microToCredits(spendable.credits),
+    used_this_period: microToCredits(credits.used),
+    included_credits: microToCredits(plan.included_credits_micro),
+    reset_date: account.period_end.toISOString(),
+    plan: plan.id,
+    period_start: account.period_start.toISOString(),
+    overage_this_period: microToCredits(credits.overage),
+  };
+}
+
+/** GET /v1/subscription (seed 001 teamSubscription). */
+export async function subscription(db: Knex, accountId: string) {
+  const { account, plan, credits } = await periodOverview(db, accountId);
+  const limit = BigInt(plan.included_credits_micro);
+  const percent = limit === 0n ? 0 : Number((credits.used * 10_000n) / limit) / 100;
+  return {
+    plan: plan.id,
+    status: 'active',
+    usage: {
+      creditsUsed: microToCredits(credits.used),
+      creditsLimit: microToCredits(limit),
+      percentUsed: percent,
+      totalTokensUsed: Number(await tokensUsedBetween(db, accountId, account.period_start, account.period_end)),
+    },
+    currentPeriod: { start: account.period_start.toISOString(), end: account.period_end.toISOString() },
+  };
+}
+
+/** GET /v1/credits/usage-summary (seed 004): this period, by tool and by model. */
+export async function usageSummary(db: Knex, accountId: string) {
+  const { account, plan, spendable, credits } = await periodOverview(db, accountId);
+  const range = { from: account.period_start, to: account.period_end };
+  const [tools, models] = await Promise.all([usageGrouped(db, accountId, 'tool', range, null), modelUsageBetween(db, accountId, range.from, range.to)]);
+  return {
+    data: {
+      period_start: account.period_start.toISOString(),
+      period_end: account.period_end.toISOString(),
+      used: microToCredits(credits.used),
+      included: microToCredits(plan.included_credits_micro),
+      remaining: microToCredits(spendable.credits),
+      overage: microToCredits(credits.overage),
+      by_tool: tools.map((row) => ({ tool: row.key, executions: Number(row.executions), credits: microToCredits(row.credits) })),
+      by_model: models.map((row) => ({
+        model: row.model,
+        calls: row.calls,
+        input_tokens: Number(row.input_tokens),
+        output_tokens: Number(row.output_tokens),
+        cache_tokens: Number(row.cache_tokens),
+        credits: microToCredits(row.credits),
+      })),
+    },
+  };
+}
+
+/** GET /v1/billing/usage (seed 000): grouped lines; the group key field is named after group_by. */
+export async function usageHistory(db: Knex, accountId: string, groupBy: UsageGroup, range: Range, agent: string | null) {
+  const [rows, charged] = await Promise.all([usageGrouped(db, accountId, groupBy, range, agent), chargedBetween(db, accountId, range, agent)]);
+  const usage = rows.map((row) => {
+    const executions = BigInt(row.executions);
+    const credits = BigInt(row.credits);
+    return {
+      [groupBy]: row.key,
+      executions: Number(executions),
+      credits_used: microToCredits(credits),
+      avg_credits_per_call: executions === 0n ? 0 : microToCredits((credits * 2n + executions) / (executions * 2n)),
+    };
+  });
+  return {
+    usage,
+    total_executions: rows.reduce((sum, row) => sum + Number(row.executions), 0),
+    total_credits: microToCredits(rows.reduce((sum, row) => sum + BigInt(row.credits), 0n)),
+    total_charged: microToCredits(charged),
+  };
+}
+
+/** GET /v1/usage/:id (seeds 001, 002): one event, its lines and how it was paid for. */
+export async function usageEventDetail(db: Knex, accountId: string, usageId: string) {
+  const event = await findUsageEvent(db, accountId, usageId);
+  if (!event) throw new NotFoundError('Usage event', usageId);
+  const entry = (await findEntry(db, accountId, event.ledger_entry_id)) as LedgerEntryRow;
+  const tokens = {
+    input: Number(event.input_tokens),
+    output: Number(event.output_tokens),
+    cacheWrite: Number(event.cache_write_tokens),
+    cacheRead: Number(event.cache_read_tokens),
+  };
+  return {
+    id: event.id,
+    creditsUsed: microToCredits(event.credits_charged),
+    credits_used: microToCredits(event.credits_charged),
+    markup_credits: microToCredits(event.markup),
+    rounding_credits: microToCredits(event.rounding),
+    overage_credits: microToCredits(event.overage),
+    balance_after: microToCredits(event.balance_after),
+    provider_cost_usd: microToCredits(event.provider_cost),
+    agent: event.agent,
+    task_id: event.task_id,
+    timestamp: event.occurred_at.toISOString(),
+    tokens: { ...tokens, total: tokens.input + tokens.output + tokens.cacheWrite + tokens.cacheRead },
+    breakdown: event.breakdown,
+    trace: [
+      ...(event.breakdown as Array<Record<string, unknown>>).map((line, step) => ({ step: step + 1, ...line })),
+      {
+        step: event.breakdown.length + 1,
+        type: 'ledger',
+        transaction_id: entry.id,
+        seq: Number(entry.seq),
+        amount: quantityOf('credits', entry.amount),
+        overage: quantityOf('credits', entry.overage),
+        balance_after: quantityOf('credits', entry.balance_after),
+        funded_by: (entry.burns ?? []).map((burn) => ({ grant_id: burn.grant_id, credits: microToCredits(burn.amount) })),
+      },
+    ],
+  };
+}
+
+const CSV_COLUMNS = ['id', 'seq', 'unit', 'type', 'effective_at', 'created_at', 'description', 'reference', 'amount', 'overage', 'balance_after'];
+
+function csvField(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  // Quote when needed; a leading = + - @ would be a formula in a spreadsheet.
+  const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** GET /v1/statements.csv (seed 003): one row per ledger entry, streamed page by page. */
+export async function streamStatement(db: Knex, accountId: string, range: Range, res: Response): Promise<void> {
+  res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="statement-${accountId}.csv"`);
+  res.write(`${CSV_COLUMNS.join(',')}\n`);
+  let after: { unit: string; seq: string } | null = null;
+  for (;;) {
+    const page: LedgerEntryRow[] = await entriesPage(db, accountId, range, after, 1000);
+    if (page.length === 0) break;
+    const lines = page.map((entry) =>
+      [
+        entry.id,
+        entry.seq,
+        entry.unit,
+        entry.type,
+        entry.effective_at.toISOString(),
+        entry.created_at.toISOString(),
+        entry.description,
+        entry.reference,
+        quantityOf(entry.unit, entry.amount),
+        quantityOf(entry.unit, entry.overage),
+        quantityOf(entry.unit, entry.balance_after),
+      ]
+        .map(csvField)
+        .join(','),
+    );
+    if (!res.write(`${lines.join('\n')}\n`)) await new Promise((resolve) => res.once('drain', resolve));
+    const last = page[page.length - 1]!;
+    after = { unit: last.unit, seq: last.seq };
+  }
+  res.end();
+}

@@ -1,0 +1,13 @@
+import { AppError } from '../shared/errors';
+import type { Principal } from './auth';
+
+/** The account an account key belongs to (routes with `access: 'account'` only get those). */
+export function accountIdOf(principal: Principal): string {
+  if (principal.role !== 'account') throw new AppError(403, 'forbidden', 'This endpoint needs an account API key');
+  return principal.accountId;
+}
+
+export function publisherIdOf(principal: Principal): string {
+  if (principal.role !== 'publisher') throw new AppError(403, 'forbidden', 'This endpoint needs a publisher API key');
+  return principal.publisherId;
+}

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { billingCredits, streamStatement, subscription, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
+import { debitPlain } from '../../credits/credits.service';
+import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
+import { spendableBalances } from '../../credits/ledger.queries';
+import { listEntries } from '../../credits/reports.queries';
+import { transactionView } from '../../credits/ledger-views';
+import { recordUsage } from '../../credits/usage.service';
+import { redeemVoucher } from '../../credits/vouchers.service';
+import { microToCredits } from '../../shared/amounts';
+import { requestHash } from '../../shared/request-hash';
+import { ValidationError } from '../../shared/errors';
+import { accountIdOf } from '../principal';
+import { defineRoute } from '../route';
+import { creditAmount, tokenCount } from '../schemas/amounts';
+import { listMeta, listQuery } from '../schemas/common';
+import { dateRangeQuery } from '../schemas/dates';
+
+const label = (max: number) => z.string().trim().min(1).max(max);
+const idempotencyKeyField = z.string().min(1).max(255).optional();
+
+const usageItem = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('tool'), tool: label(200), quantity: z.number().int('must be a whole number').min(1).max(1_000_000).default(1) }),
+  z.strictObject({
+    type: z.literal('model'),
+    model: label(200),
+    input_tokens: tokenCount,
+    output_tokens: tokenCount,
+    cache_write_tokens: tokenCount,
+    cache_read_tokens: tokenCount,
+  }),
+]);
+
+const usageBody = z.strictObject({
+  idempotency_key: idempotencyKeyField,
+  agent: label(200).optional(),
+  task_id: label(200).optional(),
+  timestamp: z.iso.datetime({ offset: true }).optional().meta({ description: 'event time inside the open period (late usage); default now' }),
+  items: z.array(usageItem).min(1).max(100),
+  markup: z.literal('agent').optional().meta({ description: '"agent": an agent run, charged its lines plus the 20% markup' }),
+});
+
+const transaction = z.object({
+  id: z.string(),
+  type: z.string(),
+  amount: z.number(),
+  balance_after: z.number(),
+  description: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const creditRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/billing/credits',
+    summary: 'Credit balance of the open period (seed 000)',
+    tag: 'Credits',
+    access: 'account',
+    response: {
+      status: 200,
+      description: 'balance',
+      schema: z.object({ credits: z.number(), used_this_period: z.number(), included_credits: z.number(), reset_date: z.string(), plan: z.string() }),
+    },
+    handler: async ({ principal, deps }) => ({ status: 200, body: await billingCredits(deps.db, accountIdOf(principal)) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/credits/balance',
+    summary: 'Spendable credit balance (seed 004)',
+    tag: 'Credits',
+    access: 'account',
+    response: { status: 200, description: 'balance', schema: z.object({ data: z.object({ balance: z.number(), currency: z.string() }) }) },
+    handler: async ({ principal, deps }) => {
+      const spendable = await spendableBalances(deps.db, accountIdOf(principal), new Date());
+      return { status: 200, body: { data: { balance: microToCredits(spendable.credits), currency: 'CREDITS' } } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/usage',
+    summary: 'Meter one request: price it server-side and debit it (402 when credits run out)',
+    tag: 'Credits',
+    access: 'account',
+    idempotencyKey: true,
+    body: usageBody,
+    errors: [402, 409],
+    response: {
+      status: 201,
+      description: 'the usage event, priced line by line',
+      schema: z.object({ id: z.string(), credits_used: z.number(), balance_after: z.number(), breakdown: z.array(z.record(z.string(), z.unknown())), markup_credits: z.number() }),
+    },
+    handler: async ({ body, req, principal, deps }) => {
+      const accountId = accountIdOf(principal);
+      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const result = await recordUsage(deps.db, {
+        accountId,
+        idempotencyKey: key,
+        requestHash: requestHash('POST /v1/usage', req.body),
+        agent: body.agent ?? null,
+        taskId: body.task_id ?? null,
+        timestamp: body.timestamp ? new Date(body.timestamp) : null,
+        markup: body.markup ?? null,
+        items: body.items,
+        purchaseUrl: `${deps.config.PUBLIC_URL ?? ''}/v1/billing/credits/purchase`,
+      });
+      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/credits/debit',
+    summary: 'A plain debit (seed 004)',
+    tag: 'Credits',
+    access: 'account',
+    idempotencyKey: true,
+    body: z.strictObject({ amount: creditAmount(), description: z.string().max(500).optional(), idempotency_key: idempotencyKeyField }),
+    errors: [402, 409],
+    response: { status: 201, description: 'the ledger entry', schema: z.object({ data: transaction }) },
+    handler: async ({ body, req, principal, deps }) => {
+      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const result = await debitPlain(deps.db, {
+        accountId: accountIdOf(principal),
+        unit: 'credits',
+        amount: body.amount,
+        description: body.description ?? null,
+        key,
+        requestHash: requestHash('POST /v1/credits/debit', req.body),
+      });
+      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/usage/:id',
+    summary: 'One usage event: credits used, tokens, breakdown and trace (seeds 001, 002)',
+    tag: 'Credits',
+    access: 'account',
+    params: z.object({ id: z.string().max(64).regex(/^use_[a-z0-9]+$/, 'must look like use_…') }),
+    response: { status: 200, description: 'the event', schema: z.record(z.string(), z.unknown()) },
+    handler: async ({ params, principal, deps }) => ({ status: 200, body: await usageEventDetail(deps.db, accountIdOf(principal), params.id) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/billing/usage',
+    summary: 'Usage history grouped by day, tool, agent or model (seed 000)',
+    tag: 'Credits',
+    access: 'account',
+    query: z.strictObject({ ...dateRangeQuery, agent: label(200).optional(), group_by: z.enum(['day', 'tool', 'agent', 'model']).default('tool') }),
+    response: { status: 200, description: 'grouped usage', schema: z.object({ usage: z.array(z.record(z.string(), z.unknown())), total_executions: z.number(), total_credits: z.number() }) },
+    handler: async ({ query, principal, deps }) => {
+      if (query.start_date && query.end_date && query.start_date >= query.end_date) {
+        throw new ValidationError('start_date must be before end_date', { field: 'start_date' });
+      }
+      return { status: 200, body: await usageHistory(deps.db, accountIdOf(principal), query.group_by, { from: query.start_date, to: query.end_date }, query.agent ?? null) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/credits/transactions',
+    summary: 'Credit transactions with balance_after, newest first (seed 004)',
+    tag: 'Credits',
+    access: 'account',
+    query: listQuery,
+    response: { status: 200, description: 'a page of transactions', schema: z.object({ data: z.array(transaction), meta: listMeta }) },
+    handler: async ({ query, principal, deps }) => {
+      const page = await listEntries(deps.db, accountIdOf(principal), 'credits', query);
+      return { status: 200, body: { data: page.rows.map(transactionView), meta: { total: page.total, limit: query.limit, offset: query.offset } } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/credits/usage-summary',
+    summary: 'This period: used, included, by tool and by model (seed 004)',
+    tag: 'Credits',
+    access: 'account',
+    response: { status: 200, description: 'summary', schema: z.object({ data: z.record(z.string(), z.unknown()) }) },
+    handler: async ({ principal, deps }) => ({ status: 200, body: await usageSummary(deps.db, accountIdOf(principal)) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/subscription',
+    summary: 'Plan and usage of the open period with percentUsed (seed 001)',
+    tag: 'Credits',
+    access: 'account',
+    response: {
+      status: 200,
+      description: 'subscription',
+      schema: z.object({ plan: z.string(), status: z.string(), usage: z.object({ creditsUsed: z.number(), creditsLimit: z.number(), percentUsed: z.number(), totalTokensUsed: z.number() }) }),
+    },
+    handler: async ({ principal, deps }) => ({ status: 200, body: await subscription(deps.db, accountIdOf(principal)) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/statements.csv',
+    summary: 'CSV statement: one row per ledger entry with balance_after, streamed (seed 003)',
+    tag: 'Credits',
+    access: 'account',
+    query: z.strictObject(dateRangeQuery),
+    response: { status: 200, description: 'CSV', contentType: 'text/csv' },
+    handler: async ({ query, principal, deps, res }) => {
+      await streamStatement(deps.db, accountIdOf(principal), { from: query.start_date, to: query.end_date }, res);
+      return undefined;
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/credits/vouchers/redeem',
+    summary: 'Redeem a voucher code (seed 002); one redemption per account',
+    tag: 'Credits',
+    access: 'account',
+    body: z.strictObject({ code: z.string().trim().min(4).max(64) }),
+    errors: [409],
+    response: { status: 201, description: 'credits added', schema: z.object({ data: z.record(z.string(), z.unknown()) }) },
+    handler: async ({ body, principal, deps }) => ({ status: 201, body: await redeemVoucher(deps.db, accountIdOf(principal), body.code) }),
+  }),
+];
