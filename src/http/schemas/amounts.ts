@@ -31,7 +31,7 @@ export const tokenAmount = () =>
     .number({ error: 'must be a number' })
     .int('must be a whole number of tokens')
     .positive('must be greater than zero')
-    .max(Number.MAX_SAFE_INTEGER)
+    .max(1e12, 'must be at most 10^12 tokens')
     .transform((value) => BigInt(value));
 
 /** A count of tokens in a usage item: whole, zero or more. */
