@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DEBIT_FUNCTION_SQL } from './sql/settle-debit';
+import { DEBIT_BATCH_FUNCTION_SQL, DEBIT_FUNCTION_SQL } from './sql/settle-debit';
 
 /**
  * The credit ledger (ARCHITECTURE.md, "Ledger invariants"). Amounts are micro-credits for unit
@@ -128,9 +128,11 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.raw(DEBIT_FUNCTION_SQL);
+  await knex.raw(DEBIT_BATCH_FUNCTION_SQL);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop function if exists settle_debit_batch');
   await knex.raw('drop function if exists settle_debit');
   for (const table of ['account_agents', 'usage_items', 'usage_events', 'ledger_entries', 'grants', 'balances']) {
     await knex.schema.dropTableIfExists(table);

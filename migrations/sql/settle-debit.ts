@@ -127,3 +127,29 @@ begin
 end
 $fn$;
 `;
+
+/**
+ * Micro-batching: many debits in one call and one transaction (one commit, one round trip).
+ * The caller orders items by account and unit, so concurrent batches take balance-row locks in
+ * the same order and cannot deadlock. Results come back in input order (`idx`).
+ */
+export const DEBIT_BATCH_FUNCTION_SQL = `
+create or replace function settle_debit_batch(p_batch jsonb)
+returns table (
+  idx integer, outcome text, entry_id text, balance_after bigint, covered bigint, overage bigint,
+  available bigint, request_hash text, agent_limit integer
+) language plpgsql as $fn$
+declare
+  item jsonb;
+  i integer := 0;
+begin
+  for item in select value from jsonb_array_elements(p_batch) loop
+    return query select i, d.* from settle_debit(
+      item->>'account_id', item->>'unit', (item->>'amount')::bigint, item->>'key', item->>'hash',
+      item->>'type', item->>'description', item->>'reference', (item->>'at')::timestamptz, item->>'entry_id',
+      item->>'agent', nullif(item->'usage', 'null'), nullif(item->'items', 'null'), nullif(item->'accruals', 'null')) d;
+    i := i + 1;
+  end loop;
+end
+$fn$;
+`;

@@ -3,7 +3,7 @@ import { NotFoundError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { GrantKind, Unit } from './compute/burn-order';
 import { InsufficientCreditsError, ClosedPeriodError } from './credits-errors';
-import { debit } from './debit';
+import { debit } from './debit-batcher';
 import { checkReplay, postCredit } from './ledger.service';
 import { findEntry } from './ledger.queries';
 import { transactionView, grantView } from './ledger-views';

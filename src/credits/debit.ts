@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex';
 import type { Unit } from './compute/burn-order';
 
-/** One call of the `settle_debit` database function (migrations/sql/settle-debit.ts). */
+/** One debit for the `settle_debit` database function (migrations/sql/settle-debit.ts). */
 export interface DebitRequest {
   accountId: string;
   unit: Unit;
@@ -28,35 +28,21 @@ export type DebitOutcome =
   | { kind: 'closed_period' }
   | { kind: 'no_account' };
 
-const json = (value: unknown) => (value === null ? null : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+export interface DebitRow {
+  outcome: DebitOutcome['kind'];
+  entry_id: string | null;
+  balance_after: string | null;
+  covered: string | null;
+  overage: string | null;
+  available: string | null;
+  request_hash: string | null;
+  agent_limit: number | null;
+}
 
-export async function debit(db: Db, request: DebitRequest): Promise<DebitOutcome> {
-  const result = await db.raw(`select * from settle_debit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb)`, [
-    request.accountId,
-    request.unit,
-    request.amount.toString(),
-    request.idempotencyKey,
-    request.requestHash,
-    request.type,
-    request.description,
-    request.reference,
-    request.at,
-    request.entryId,
-    request.agent,
-    json(request.usage),
-    json(request.items),
-    json(request.accruals),
-  ]);
-  const row = result.rows[0] as {
-    outcome: DebitOutcome['kind'];
-    entry_id: string | null;
-    balance_after: string | null;
-    covered: string | null;
-    overage: string | null;
-    available: string | null;
-    request_hash: string | null;
-    agent_limit: number | null;
-  };
+export const toJson = (value: unknown) =>
+  value === null ? null : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+export function outcomeOf(row: DebitRow): DebitOutcome {
   switch (row.outcome) {
     case 'ok':
       return { kind: 'ok', entryId: row.entry_id!, balanceAfter: BigInt(row.balance_after!), covered: BigInt(row.covered!), overage: BigInt(row.overage!), available: BigInt(row.available!) };
@@ -71,4 +57,25 @@ export async function debit(db: Db, request: DebitRequest): Promise<DebitOutcome
     case 'no_account':
       return { kind: 'no_account' };
   }
+}
+
+/** One debit in its own database call (inside a caller's transaction, or as a batch fallback). */
+export async function debitOne(db: Db, request: DebitRequest): Promise<DebitOutcome> {
+  const result = await db.raw(`select * from settle_debit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb)`, [
+    request.accountId,
+    request.unit,
+    request.amount.toString(),
+    request.idempotencyKey,
+    request.requestHash,
+    request.type,
+    request.description,
+    request.reference,
+    request.at,
+    request.entryId,
+    request.agent,
+    toJson(request.usage),
+    toJson(request.items),
+    toJson(request.accruals),
+  ]);
+  return outcomeOf(result.rows[0] as DebitRow);
 }

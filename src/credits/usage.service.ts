@@ -5,7 +5,7 @@ import { microToCredits } from '../shared/amounts';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { AgentLimitError, ClosedPeriodError, InsufficientCreditsError } from './credits-errors';
-import { debit } from './debit';
+import { debit } from './debit-batcher';
 import { checkReplay } from './ledger.service';
 import { findUsageEventByEntry, type UsageEventRow } from './usage.queries';
 import { accrualsFor } from './publisher-accruals';

@@ -14,10 +14,12 @@ export async function startStripeMock(options: {
   log: (line: string) => void;
 }): Promise<StripeMockServer> {
   const binary = await resolveDevBinary(STRIPE_MOCK, options);
-  const port = await freePort();
-  const process = startManagedProcess('stripe-mock', binary, ['-http-addr', `127.0.0.1:${port}`], options);
+  const [port, httpsPort] = [await freePort(), await freePort()];
+  // stripe-mock also serves HTTPS, on :12112 unless told otherwise: a second stack would collide.
+  const args = ['-http-addr', `127.0.0.1:${port}`, '-https-addr', `127.0.0.1:${httpsPort}`];
+  const process = startManagedProcess('stripe-mock', binary, args, options);
   try {
-    await waitForPort(port, 20000, 'stripe-mock');
+    await waitForPort(port, 60000, 'stripe-mock');
   } catch (error) {
     await process.stop();
     throw error;

@@ -40,7 +40,7 @@ export async function startTemporalDevServer(options: {
   else args.push('--ui-port', String(uiPort));
   const process = startManagedProcess('temporal', binary, args, options);
   try {
-    await waitForPort(port, 60000, 'the Temporal dev server');
+    await waitForPort(port, 90000, 'the Temporal dev server');
   } catch (error) {
     await process.stop();
     throw error;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createAccount } from '../../src/accounts/accounts.service';
 import { planDebit, type GrantLot } from '../../src/credits/compute/burn-order';
-import { debit } from '../../src/credits/debit';
+import { debit } from '../../src/credits/debit-batcher';
 import { expireGrants } from '../../src/credits/expire-grants';
 import { postCredit } from '../../src/credits/ledger.service';
 import { createVoucher, redeemVoucher } from '../../src/credits/vouchers.service';

@@ -1,0 +1,100 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import { debitOne, outcomeOf, toJson, type DebitOutcome, type DebitRequest, type DebitRow } from './debit';
+
+interface Pending {
+  request: DebitRequest;
+  resolve(outcome: DebitOutcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for debits. A debit that arrives while the database is idle goes out at once
+ * (no added latency); debits that arrive while calls are in flight wait and leave together as
+ * one `settle_debit_batch` call: one round trip and one commit for the lot. Under load on one
+ * hot account this takes its row lock once per batch instead of once per debit.
+ *
+ * If a batch fails as a whole (an unexpected database error), each of its debits is retried on
+ * its own so one bad item cannot fail its neighbours; the function is idempotent per key.
+ */
+export class DebitBatcher {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly maxInFlight = 4,
+    private readonly maxBatch = 100,
+  ) {}
+
+  submit(request: DebitRequest): Promise<DebitOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        this.drain();
+      });
+    }
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      const [only] = batch as [Pending];
+      await debitOne(this.db, only.request).then(only.resolve, only.reject);
+      return;
+    }
+    // A fixed lock order (account, unit) across batches rules out deadlocks between them.
+    const ordered = [...batch].sort((a, b) => compare(a.request, b.request));
+    try {
+      const result = await this.db.raw('select * from settle_debit_batch(?::jsonb)', [toJson(ordered.map(({ request }) => itemOf(request)))]);
+      for (const row of result.rows as Array<DebitRow & { idx: number }>) ordered[row.idx]!.resolve(outcomeOf(row));
+    } catch {
+      for (const pending of ordered) await debitOne(this.db, pending.request).then(pending.resolve, pending.reject);
+    }
+  }
+}
+
+function compare(a: DebitRequest, b: DebitRequest): number {
+  if (a.accountId !== b.accountId) return a.accountId < b.accountId ? -1 : 1;
+  return a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0;
+}
+
+function itemOf(request: DebitRequest) {
+  return {
+    account_id: request.accountId,
+    unit: request.unit,
+    amount: request.amount,
+    key: request.idempotencyKey,
+    hash: request.requestHash,
+    type: request.type,
+    description: request.description,
+    reference: request.reference,
+    at: request.at.toISOString(),
+    entry_id: request.entryId,
+    agent: request.agent,
+    usage: request.usage,
+    items: request.items,
+    accruals: request.accruals,
+  };
+}
+
+const batchers = new WeakMap<Knex, DebitBatcher>();
+
+/**
+ * Debits through the per-process micro-batcher: concurrent debits share one database call and
+ * one commit. Inside a caller's transaction the debit runs alone, in that transaction.
+ */
+export function debit(db: Db, request: DebitRequest): Promise<DebitOutcome> {
+  if (db.isTransaction) return debitOne(db, request);
+  let batcher = batchers.get(db as Knex);
+  if (!batcher) batchers.set(db as Knex, (batcher = new DebitBatcher(db as Knex)));
+  return batcher.submit(request);
+}
