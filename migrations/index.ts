@@ -3,6 +3,7 @@ import * as createAccountsAndKeys from './20261125000001_create_accounts_and_key
 import * as createCatalog from './20261125000020_create_catalog';
 import * as createLedger from './20261125000021_create_ledger';
 import * as createVouchers from './20261125000022_create_vouchers';
+import * as createPeriods from './20261125000030_create_periods';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const migrations: Migration[] = [
   { name: '20261125000020_create_catalog', ...createCatalog },
   { name: '20261125000021_create_ledger', ...createLedger },
   { name: '20261125000022_create_vouchers', ...createVouchers },
+  { name: '20261125000030_create_periods', ...createPeriods },
 ];

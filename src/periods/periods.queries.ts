@@ -1,0 +1,66 @@
+import type { Db } from '../db/knex';
+
+export interface PeriodRow {
+  account_id: string;
+  period: string;
+  status: 'open' | 'closed';
+  included_credits: string;
+  used: string;
+  expired: string;
+  rolled_over: string;
+  overage: string;
+  overage_reported: string;
+  invoice_id: string | null;
+  closed_at: Date | null;
+}
+
+export interface CloseRow {
+  period: string;
+  status: 'running' | 'completed' | 'completed_with_failures';
+  accounts_total: number;
+  accounts_done: number;
+  failures: Array<{ account_id: string; reason: string }>;
+  workflow_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+/** The period row, created open if missing, locked: overage reports for it serialise here. */
+export async function lockPeriodRow(db: Db, accountId: string, period: string): Promise<PeriodRow> {
+  await db('periods').insert({ account_id: accountId, period }).onConflict(['account_id', 'period']).ignore();
+  return (await db<PeriodRow>('periods').where({ account_id: accountId, period }).forUpdate().first())!;
+}
+
+export async function findPeriodRow(db: Db, accountId: string, period: string): Promise<PeriodRow | null> {
+  return (await db<PeriodRow>('periods').where({ account_id: accountId, period }).first()) ?? null;
+}
+
+export async function listPeriodRows(db: Db, accountId: string): Promise<PeriodRow[]> {
+  return db<PeriodRow>('periods').where({ account_id: accountId }).orderBy('period', 'desc');
+}
+
+export async function findClose(db: Db, period: string): Promise<CloseRow | null> {
+  return (await db<CloseRow>('closes').where({ period }).first()) ?? null;
+}
+
+/** Accounts whose open period is `periodStart`, after `afterId`, in id order. */
+export async function accountsInPeriod(db: Db, periodStart: Date, afterId: string | null, limit: number): Promise<string[]> {
+  const query = db('accounts').where({ period_start: periodStart }).orderBy('id').limit(limit).select('id');
+  if (afterId) query.where('id', '>', afterId);
+  return (await query).map((row: { id: string }) => row.id);
+}
+
+export async function countAccountsInPeriod(db: Db, periodStart: Date): Promise<number> {
+  const [row] = await db('accounts').where({ period_start: periodStart }).count({ n: '*' });
+  return Number(row!.n);
+}
+
+/** Σ of one entry type's amounts for an account, unit and booking instant (what a close did). */
+export async function sumEntries(db: Db, accountId: string, filter: { unit: string; type: string; effectiveAt: Date; sign: 'negative' | 'positive' }): Promise<bigint> {
+  const row = await db('ledger_entries')
+    .where({ account_id: accountId, unit: filter.unit, type: filter.type, effective_at: filter.effectiveAt })
+    .where('amount', filter.sign === 'negative' ? '<' : '>', 0)
+    .select(db.raw('coalesce(sum(abs(amount)), 0)::text as total'))
+    .first();
+  return BigInt(row.total);
+}
