@@ -31,12 +31,28 @@ const COL = { description: PAGE.margin, quantity: 330, unitPrice: 380, amount: 4
 const COL_WIDTH = { description: 270, quantity: 45, unitPrice: 80, amount: 80 };
 const GREY = '#555555';
 
+// Windows-1252 beyond Latin-1: the characters Helvetica's WinAnsi encoding has at 0x80–0x9F.
+const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+
+/** Helvetica prints WinAnsi only; anything else would come out as unrelated glyphs, so it becomes '?'. */
+export function toWinAnsi(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (char === '\n' || char === '\t' || char === '\r') out += ' ';
+    else if ((code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRA.has(char)) out += char;
+    else out += '?';
+  }
+  return out;
+}
+
 /**
  * Renders an invoice with pdfkit's built-in Helvetica (no font files, nothing from the machine),
  * with the document dates set to the issue date: the same model renders byte-identical PDFs.
  * Helvetica covers Latin-1 (WinAnsi); other characters print as substitutes.
  */
-export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
+export function renderInvoicePdf(input: InvoicePdfModel): Promise<Buffer> {
+  const model = printable(input);
   const doc = new PDFDocument({
     size: 'A4',
     margin: PAGE.margin,
@@ -64,6 +80,24 @@ export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
   drawNotes(doc, model.notes, y + 20);
   doc.end();
   return done;
+}
+
+/** Every string of the model in WinAnsi; dates and structure untouched. */
+function printable(model: InvoicePdfModel): InvoicePdfModel {
+  const pair = ([a, b]: [string, string]): [string, string] => [toWinAnsi(a), toWinAnsi(b)];
+  const party = (p: PdfParty): PdfParty => ({ heading: toWinAnsi(p.heading), name: toWinAnsi(p.name), lines: p.lines.map(toWinAnsi) });
+  return {
+    ...model,
+    number: toWinAnsi(model.number),
+    seller: party(model.seller),
+    buyer: party(model.buyer),
+    meta: model.meta.map(pair),
+    lines: model.lines.map((l) => ({ description: toWinAnsi(l.description), quantity: l.quantity, unitPrice: toWinAnsi(l.unitPrice), amount: toWinAnsi(l.amount) })),
+    subtotal: pair(model.subtotal),
+    taxLines: model.taxLines.map(pair),
+    total: pair(model.total),
+    notes: model.notes.map(toWinAnsi),
+  };
 }
 
 function drawHeader(doc: PDFKit.PDFDocument, model: InvoicePdfModel): number {
