@@ -1,4 +1,4 @@
-import { ApplicationFailure, ParentClosePolicy, defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ParentClosePolicy, defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { IssueInvoiceInput, IssueInvoiceResult } from '../src/invoices/issue-invoice.types';
 import { invoiceWorkflowId } from '../src/invoices/workflow-ids';
@@ -20,6 +20,18 @@ export interface IssueInvoiceState {
 
 export const issueInvoiceStateQuery = defineQuery<IssueInvoiceState>('state');
 
+/** A domain refusal from an activity (idempotency_conflict, credit_exceeds_invoice…) fails the workflow with that same type, so a parent sees the reason directly. */
+async function step<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable) {
+      throw ApplicationFailure.create({ message: error.cause.message, type: error.cause.type ?? undefined, nonRetryable: true, details: error.cause.details as unknown[] | undefined });
+    }
+    throw error;
+  }
+}
+
 /**
  * issueInvoice (child workflow, id `invoice:<source>`): draft (idempotent by source) → finalize
  * (tax snapshot, gapless number, totals in one transaction) → PDF (stored once with its SHA-256).
@@ -32,13 +44,13 @@ export async function issueInvoice(input: IssueInvoiceInput): Promise<IssueInvoi
     throw ApplicationFailure.nonRetryable('issueInvoice needs {source, accountId, kind, currency, lines}', 'validation_failed');
   }
 
-  const draft = await createInvoiceDraft(input);
+  const draft = await step(() => createInvoiceDraft(input));
   state.invoiceId = draft.invoiceId;
   state.step = 'finalizing';
-  const finalized = await finalizeInvoiceDraft({ invoiceId: draft.invoiceId });
+  const finalized = await step(() => finalizeInvoiceDraft({ invoiceId: draft.invoiceId }));
   state.number = finalized.number;
   state.step = 'rendering';
-  const pdf = await renderInvoicePdf({ invoiceId: draft.invoiceId });
+  const pdf = await step(() => renderInvoicePdf({ invoiceId: draft.invoiceId }));
   state.step = 'done';
   return { invoiceId: draft.invoiceId, number: finalized.number, totalMinor: finalized.totalMinor, pdfSha256: pdf.pdfSha256 };
 }
