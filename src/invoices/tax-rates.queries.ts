@@ -7,8 +7,8 @@ export interface TaxRateRow {
   updated_at: Date;
 }
 
-export async function findTaxRate(db: Db, country: string): Promise<TaxRateRow | null> {
-  return (await db<TaxRateRow>('tax_rates').where({ country }).first()) ?? null;
+export async function findTaxRates(db: Db, countries: string[]): Promise<TaxRateRow[]> {
+  return countries.length ? db<TaxRateRow>('tax_rates').whereIn('country', countries) : [];
 }
 
 export async function listTaxRates(db: Db): Promise<TaxRateRow[]> {
