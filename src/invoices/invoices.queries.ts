@@ -59,9 +59,13 @@ export async function findInvoiceBySource(db: Db, source: string): Promise<Invoi
   return (await db<InvoiceRow>('invoices').where({ source }).first()) ?? null;
 }
 
-/** Row lock for the finalizing transaction: concurrent finalizations of one invoice queue here. */
+/**
+ * Row lock for the finalizing transaction (and for crediting an invoice): concurrent finalizations
+ * of one invoice queue here. NO KEY UPDATE, so foreign-key checks of rows pointing at it (its PDF,
+ * its credit notes) do not wait.
+ */
 export async function lockInvoice(db: Db, id: string): Promise<InvoiceRow | null> {
-  return (await db<InvoiceRow>('invoices').where({ id }).forUpdate().first()) ?? null;
+  return (await db<InvoiceRow>('invoices').where({ id }).forNoKeyUpdate().first()) ?? null;
 }
 
 /**

@@ -129,12 +129,12 @@ export const invoiceRoutes = [
     handler: async ({ params, deps }) => {
       const request = await voidRequestFor(deps.db, params.id);
       const workflowId = invoiceWorkflowId(request.source);
-      const handle = await deps.temporal.workflow.start('issueInvoice', {
-        workflowId,
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-        args: [request],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
+      const handle = await deps.temporal.workflow
+        .start('issueInvoice', { workflowId, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, args: [request], workflowIdConflictPolicy: 'USE_EXISTING' })
+        .catch((error: unknown) => {
+          deps.log.warn({ err: error, workflowId }, 'could not start the void workflow');
+          throw new UnavailableError('Temporal is unavailable; retry the void', { workflow_id: workflowId });
+        });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), VOID_WAIT_MS);
