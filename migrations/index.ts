@@ -4,6 +4,7 @@ import * as createCatalog from './20261125000020_create_catalog';
 import * as createLedger from './20261125000021_create_ledger';
 import * as createVouchers from './20261125000022_create_vouchers';
 import * as createPeriods from './20261125000030_create_periods';
+import * as createInvoices from './20261125000050_create_invoices';
 
 export interface Migration {
   name: string;
@@ -18,4 +19,5 @@ export const migrations: Migration[] = [
   { name: '20261125000021_create_ledger', ...createLedger },
   { name: '20261125000022_create_vouchers', ...createVouchers },
   { name: '20261125000030_create_periods', ...createPeriods },
+  { name: '20261125000050_create_invoices', ...createInvoices },
 ];

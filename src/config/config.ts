@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isCountryCode } from '../invoices/compute/countries';
+import { numberFormatProblem } from '../invoices/compute/numbering';
 
 /**
  * Every setting Settle reads from the environment, parsed once. A value that is given replaces
@@ -43,6 +45,18 @@ export const envSchema = z.object({
   CREDIT_CURRENCY: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code').default('usd'),
 
   SETTLE_CACHE_DIR: optionalString,
+
+  // The seller printed on every invoice and frozen into its tax snapshot (placeholders by default:
+  // set them before issuing real invoices). SELLER_COUNTRY decides domestic vs cross-border tax.
+  SELLER_NAME: z.string().trim().min(1).max(200).default('Example Seller GmbH'),
+  SELLER_ADDRESS_LINE1: z.string().trim().min(1).max(200).default('Example Street 1'),
+  SELLER_CITY: z.string().trim().min(1).max(100).default('Berlin'),
+  SELLER_POSTAL_CODE: z.string().trim().min(1).max(20).default('10115'),
+  SELLER_COUNTRY: z.string().trim().transform((c) => c.toUpperCase()).refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code').default('DE'),
+  SELLER_TAX_ID: z.string().trim().min(1).max(40).default('DE000000000'),
+  SELLER_EMAIL: z.email().default('billing@example.com'),
+  INVOICE_NUMBER_FORMAT: z.string().superRefine((format, ctx) => { const problem = numberFormatProblem(format); if (problem) ctx.addIssue({ code: 'custom', message: problem }); }).default('INV-{year}-{seq:6}'),
+  CREDIT_NOTE_NUMBER_FORMAT: z.string().superRefine((format, ctx) => { const problem = numberFormatProblem(format); if (problem) ctx.addIssue({ code: 'custom', message: problem }); }).default('CN-{year}-{seq:6}'),
 });
 
 export type Env = z.infer<typeof envSchema>;

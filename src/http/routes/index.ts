@@ -7,6 +7,7 @@ import { catalogPublicRoutes } from './catalog-public';
 import { creditRoutes } from './credits';
 import { creditAdminRoutes } from './credits-admin';
 import { tokenRoutes } from './tokens';
+import { invoiceRoutes } from './invoices';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
@@ -18,4 +19,5 @@ export const allRoutes: RouteSpec[] = [
   ...creditRoutes,
   ...tokenRoutes,
   ...creditAdminRoutes,
+  ...invoiceRoutes,
 ];
