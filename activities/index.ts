@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../src/config/config';
 import { createSystemActivities } from './system.activities';
 import { createInvoiceActivities } from './invoices.activities';
+import { createPeriodActivities } from './periods.activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
     ...createInvoiceActivities(deps),
+    ...createPeriodActivities(deps),
   };
 }
 

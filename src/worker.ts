@@ -3,6 +3,7 @@ import { migrateToLatest } from './db/migrate';
 import { buildDeps, closeDeps } from './runtime/build-deps';
 import { productionEndpoints } from './runtime/production-endpoints';
 import { runWorker } from './runtime/run-worker';
+import { ensureSchedules } from './worker/schedules';
 import { onShutdownSignal } from './runtime/shutdown';
 
 /**
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const deps = await buildDeps(config, endpoints);
   await migrateToLatest(deps.db);
   const worker = await runWorker(deps, endpoints.temporalAddress);
+  if (config.TEMPORAL_SCHEDULES) await ensureSchedules(deps.temporal, config);
   onShutdownSignal(async () => {
     await worker.stop();
     await closeDeps(deps);

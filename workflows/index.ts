@@ -1,3 +1,6 @@
 /** Every workflow the worker runs. Workflows hold no I/O and import activity types only. */
 export { systemCheck } from './system-check.workflow';
 export { issueInvoice } from './issue-invoice.workflow';
+export { monthEndClose } from './month-end-close.workflow';
+export { overageSweep } from './overage-sweep.workflow';
+export { scheduledClose } from './scheduled-close.workflow';

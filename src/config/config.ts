@@ -28,6 +28,7 @@ export const envSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS: z.stringbool().default(false),
   TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_SCHEDULES: z.stringbool().default(true).meta({ description: 'create the Schedules (closes, hourly overage, …) at worker start' }),
 
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,

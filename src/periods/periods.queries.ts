@@ -3,7 +3,7 @@ import type { Db } from '../db/knex';
 export interface PeriodRow {
   account_id: string;
   period: string;
-  status: 'open' | 'closed';
+  status: 'open' | 'closing' | 'closed';
   included_credits: string;
   used: string;
   expired: string;
@@ -43,16 +43,30 @@ export async function findClose(db: Db, period: string): Promise<CloseRow | null
   return (await db<CloseRow>('closes').where({ period }).first()) ?? null;
 }
 
-/** Accounts whose open period is `periodStart`, after `afterId`, in id order. */
-export async function accountsInPeriod(db: Db, periodStart: Date, afterId: string | null, limit: number): Promise<string[]> {
-  const query = db('accounts').where({ period_start: periodStart }).orderBy('id').limit(limit).select('id');
-  if (afterId) query.where('id', '>', afterId);
-  return (await query).map((row: { id: string }) => row.id);
+/**
+ * Accounts a close of this period still has to do, in id order after `afterId`: those whose
+ * open period it is, and those whose close began but did not finish (status closing).
+ */
+export async function accountsToClose(db: Db, period: string, periodStart: Date, afterId: string | null, limit: number): Promise<string[]> {
+  const result = await db.raw(
+    `select id from (
+       select id from accounts where period_start = ?
+       union select account_id from periods where period = ? and status = 'closing'
+     ) due where id > ? order by id limit ?`,
+    [periodStart, period, afterId ?? '', limit],
+  );
+  return result.rows.map((row: { id: string }) => row.id);
 }
 
-export async function countAccountsInPeriod(db: Db, periodStart: Date): Promise<number> {
-  const [row] = await db('accounts').where({ period_start: periodStart }).count({ n: '*' });
-  return Number(row!.n);
+export async function countAccountsToClose(db: Db, period: string, periodStart: Date): Promise<number> {
+  const result = await db.raw(
+    `select count(*)::int as n from (
+       select id from accounts where period_start = ?
+       union select account_id from periods where period = ? and status = 'closing'
+     ) due`,
+    [periodStart, period],
+  );
+  return result.rows[0].n as number;
 }
 
 /** Σ of one entry type's amounts for an account, unit and booking instant (what a close did). */

@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateSecret } from './local-secrets';
 import { serveApi } from './serve-api';
 import { runWorker } from './run-worker';
+import { ensureSchedules } from '../worker/schedules';
 import { startStripeMock } from './stripe-mock';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -91,6 +92,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
 
     const worker = await runWorker(deps, endpoints.temporalAddress);
     stoppers.push(() => worker.stop());
+    if (config.TEMPORAL_SCHEDULES) await ensureSchedules(deps.temporal, config);
     worker.done.catch((error: unknown) => log(`worker stopped: ${error instanceof Error ? error.message : String(error)}`));
 
     const api = await serveApi(deps, config.PORT);

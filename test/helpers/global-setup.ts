@@ -11,7 +11,7 @@ import { STACK_FILE_ENV, type TestStackInfo } from './stack-info';
  */
 export default async function globalSetup(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'settle-test-'));
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' }, 'embedded');
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', TEMPORAL_SCHEDULES: 'false' }, 'embedded');
   const started = Date.now();
   const stack = await startStack(config, { headlessTemporal: true, log: () => undefined });
   const info: TestStackInfo = {

@@ -8,6 +8,7 @@ import { creditRoutes } from './credits';
 import { creditAdminRoutes } from './credits-admin';
 import { tokenRoutes } from './tokens';
 import { invoiceRoutes } from './invoices';
+import { periodRoutes } from './periods';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
@@ -20,4 +21,5 @@ export const allRoutes: RouteSpec[] = [
   ...tokenRoutes,
   ...creditAdminRoutes,
   ...invoiceRoutes,
+  ...periodRoutes,
 ];

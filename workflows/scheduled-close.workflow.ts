@@ -1,0 +1,24 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { monthEndClose } from './month-end-close.workflow';
+
+/**
+ * What the monthly Schedule starts (1st of the month, 00:05 UTC). Schedules name their runs
+ * themselves, so this closes the month before its start time under the business id
+ * `close:<YYYY-MM>` (leaving a close that finance ops already started to run).
+ */
+export async function scheduledClose(): Promise<string> {
+  const started = workflowInfo().startTime;
+  const previous = new Date(Date.UTC(started.getUTCFullYear(), started.getUTCMonth() - 1, 1));
+  const period = `${previous.getUTCFullYear()}-${String(previous.getUTCMonth() + 1).padStart(2, '0')}`;
+  const workflowId = `close:${period}`;
+  await startChild(monthEndClose, {
+    workflowId,
+    args: [{ period }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  }).catch((error: unknown) => {
+    // finance ops already started this close: it carries on, nothing to start
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  });
+  return workflowId;
+}
