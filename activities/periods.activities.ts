@@ -9,6 +9,7 @@ import { completeAccountClose, prepareAccountClose } from '../src/periods/close.
 import { beginCloseRun, finishCloseRun, recordCloseBatch, type CloseFailure } from '../src/periods/close-progress';
 import { overageAccountsPage, reportOverage } from '../src/periods/overage.service';
 import { accountsToClose, type CloseRow } from '../src/periods/periods.queries';
+import { mapConcurrent } from '../src/shared/map-concurrent';
 
 const closeResult = (row: CloseRow) => ({
   period: row.period,
@@ -17,6 +18,8 @@ const closeResult = (row: CloseRow) => ({
   accounts_done: row.accounts_done,
   failures: row.failures,
 });
+
+const ACCOUNTS_IN_PARALLEL = 12;
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
 
@@ -40,7 +43,8 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
       const prepared: Array<{ accountId: string; invoice: IssueInvoiceInput | null }> = [];
       const skipped: string[] = [];
       const failures: CloseFailure[] = [];
-      for (const [index, accountId] of input.accountIds.entries()) {
+      // Accounts are independent (each locks only its own rows): a few at a time.
+      await mapConcurrent(input.accountIds, ACCOUNTS_IN_PARALLEL, async (accountId, index) => {
         heartbeat({ index });
         try {
           const result = await prepareAccountClose(deps, accountId, input.period);
@@ -49,7 +53,7 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
         } catch (error) {
           failures.push({ account_id: accountId, reason: reasonOf(error) });
         }
-      }
+      });
       return { prepared, skipped, failures };
     },
 
@@ -57,7 +61,7 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
     async completeCloses(input: { period: string; closed: Array<{ accountId: string; invoiceId: string | null }>; failures: CloseFailure[] }) {
       let done = 0;
       const failures = [...input.failures];
-      for (const [index, { accountId, invoiceId }] of input.closed.entries()) {
+      await mapConcurrent(input.closed, ACCOUNTS_IN_PARALLEL, async ({ accountId, invoiceId }, index) => {
         heartbeat({ index });
         try {
           await completeAccountClose(deps.db, accountId, input.period, invoiceId);
@@ -65,7 +69,7 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
         } catch (error) {
           failures.push({ account_id: accountId, reason: reasonOf(error) });
         }
-      }
+      });
       await recordCloseBatch(deps.db, input.period, done, failures);
       return { done, failures };
     },

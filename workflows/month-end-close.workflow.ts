@@ -32,7 +32,7 @@ export interface CloseState {
 export const closeStateQuery = defineQuery<CloseState>('state');
 
 const PAGE = 200;
-const INVOICES_IN_PARALLEL = 20;
+const INVOICES_IN_PARALLEL = 100;
 
 /**
  * monthEndClose (id `close:<YYYY-MM>`): closes every account whose period ended, a page at a

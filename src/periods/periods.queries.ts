@@ -68,13 +68,3 @@ export async function countAccountsToClose(db: Db, period: string, periodStart: 
   );
   return result.rows[0].n as number;
 }
-
-/** Σ of one entry type's amounts for an account, unit and booking instant (what a close did). */
-export async function sumEntries(db: Db, accountId: string, filter: { unit: string; type: string; effectiveAt: Date; sign: 'negative' | 'positive' }): Promise<bigint> {
-  const row = await db('ledger_entries')
-    .where({ account_id: accountId, unit: filter.unit, type: filter.type, effective_at: filter.effectiveAt })
-    .where('amount', filter.sign === 'negative' ? '<' : '>', 0)
-    .select(db.raw('coalesce(sum(abs(amount)), 0)::text as total'))
-    .first();
-  return BigInt(row.total);
-}
