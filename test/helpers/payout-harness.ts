@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
+import pino from 'pino';
+import type { AppDeps } from '../../src/app-deps';
 import { createAccount, createPublisher } from '../../src/accounts/accounts.service';
 import { catalogCache } from '../../src/catalog/catalog-cache';
 import { upsertTool } from '../../src/catalog/catalog.queries';
@@ -12,6 +14,7 @@ import { connectClient, connectWorkerConnection, temporalTarget } from '../../sr
 import { creditsToMicro } from '../../src/shared/amounts';
 import { newId } from '../../src/shared/ids';
 import { createWorker } from '../../src/worker/create-worker';
+import { serveApi } from '../../src/runtime/serve-api';
 import { readStackInfo } from './stack-info';
 import { startStripeFaultProxy, type StripeFaultProxy } from './stripe-fault-proxy';
 
@@ -28,7 +31,7 @@ export function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') }); // injected Stripe faults would log every activity failure
   } catch {
     // already installed in this process
   }
@@ -160,4 +163,24 @@ export function monthStart(monthsAgo: number, now = new Date()): Date {
 
 export function periodOf(date: Date): string {
   return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/**
+ * The real API (same routes, same code) wired to the payout world: its Stripe client goes
+ * through the fault proxy and it starts workflows on the world's task queue.
+ */
+export async function startPayoutApi(world: PayoutWorld, db: Knex): Promise<{ url: string; adminKey: string; close(): Promise<void> }> {
+  const stack = readStackInfo();
+  const deps: AppDeps = {
+    config: world.config,
+    db,
+    temporal: world.client,
+    stripe: createStripe({ apiBase: world.proxy.url }),
+    log: pino({ level: 'silent' }),
+    adminApiKey: stack.adminApiKey,
+    webhookSecret: stack.webhookSecret,
+    stripeApiBase: world.proxy.url,
+  };
+  const api = await serveApi(deps, 0);
+  return { url: api.url, adminKey: stack.adminApiKey, close: () => api.close() };
 }

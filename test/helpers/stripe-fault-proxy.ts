@@ -28,6 +28,8 @@ export interface RecordedRequest {
   form: Record<string, string>;
   idempotencyKey: string | null;
   status: number | null;
+  /** id of the object Stripe answered with (e.g. tr_…), for executed and replayed requests */
+  objectId: string | null;
   outcome: 'executed' | 'replayed' | 'fault' | 'dropped' | 'hung' | 'conflict';
 }
 
@@ -36,6 +38,15 @@ interface Stored {
   status: number;
   headers: Record<string, string>;
   body: string;
+}
+
+function objectIdOf(body: string): string | null {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 const requestLog = () => `https://dashboard.stripe.com/test/logs/req_${crypto.randomBytes(7).toString('hex')}`;
@@ -171,6 +182,7 @@ export async function startStripeFaultProxy(target: string): Promise<StripeFault
           form: Object.fromEntries(new URLSearchParams(body.toString('utf8'))),
           idempotencyKey: key,
           status: null,
+          objectId: null,
           outcome: 'executed',
         };
         requests.push(record);
@@ -186,6 +198,7 @@ export async function startStripeFaultProxy(target: string): Promise<StripeFault
               return;
             }
             record.status = previous.status;
+            record.objectId = objectIdOf(previous.body);
             record.outcome = 'replayed';
             send(res, previous.status, { ...previous.headers, 'idempotent-replayed': 'true' }, previous.body);
             return;
@@ -224,6 +237,7 @@ export async function startStripeFaultProxy(target: string): Promise<StripeFault
           const answer = { ...(await forward(req, body)), bodyHash };
           if (key && answer.status < 500 && answer.status !== 429 && answer.status !== 409) stored.set(key, answer);
           record.status = answer.status;
+          record.objectId = objectIdOf(answer.body);
           if (fault?.kind === 'hang') {
             record.outcome = 'hung';
             hung.add(req.socket);
