@@ -21,11 +21,15 @@ import { insertAccruals, type AccrualRow, type NewAccrual } from './accruals.que
  *
  * Idempotent by refund id: reversal ids are `rev:<refund>:<accrual>`; a second call inserts nothing.
  */
+type Integer = bigint | number | string; // activity inputs arrive as JSON: numbers or strings
+
 export interface ReverseInput {
   grantId: string;
   refundId: string;
-  fraction?: Fraction;
-  credits?: bigint;
+  /** e.g. {num: refunded minor units, den: purchase amount in minor units} */
+  fraction?: { num: Integer; den: Integer };
+  /** micro-credits */
+  credits?: Integer;
   at?: Date;
 }
 
@@ -65,11 +69,13 @@ export async function reverseAccrualsFundedBy(db: Knex, input: ReverseInput): Pr
     ).rows;
     if (funded.length === 0) return { refundId: input.refundId, rows: 0, replayed: false, byPublisher: [] };
 
-    let fraction = input.fraction!;
+    let fraction: Fraction;
     if (input.credits !== undefined) {
       const totalBurned = funded.reduce((sum, row) => sum + BigInt(row.burned), 0n);
-      const credits = input.credits > totalBurned ? totalBurned : input.credits;
-      fraction = { num: credits, den: totalBurned };
+      const wanted = BigInt(input.credits);
+      fraction = { num: wanted > totalBurned ? totalBurned : wanted, den: totalBurned };
+    } else {
+      fraction = { num: BigInt(input.fraction!.num), den: BigInt(input.fraction!.den) };
     }
     if (fraction.num <= 0n) return { refundId: input.refundId, rows: 0, replayed: false, byPublisher: [] };
     if (fraction.den <= 0n || fraction.num > fraction.den) throw new ValidationError('fraction must be within (0, 1]', { field: 'fraction' });
