@@ -2,11 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { publisherPayout } from '../../workflows/publisher-payout.workflow';
-import { payoutWorkflowId } from '../../src/payouts/payout-keys';
+import { publisherPayoutRun } from '../../workflows/publisher-payout.workflow';
 import { workflowBundle } from '../../src/worker/create-worker';
 import { testDb } from '../helpers/db';
-import { makeAccount, makePublisher, makeTool, monthStart, periodOf, planOne, startPayoutWorld, useTools, waitFor, type PayoutWorld } from '../helpers/payout-harness';
+import { makeAccount, makePublisher, makeTool, monthStart, periodOf, startPayoutWorld, useTools, waitFor, type PayoutWorld } from '../helpers/payout-harness';
 
 /**
  * The worker dies (SIGKILL) after Stripe created the transfers but before it could record them;
@@ -48,32 +47,28 @@ async function startWorkerProcess(): Promise<ChildProcess> {
 
 describe('a worker stopped in the middle of a payout run', () => {
   it('is replaced by another worker and every payout is paid with exactly one transfer', async () => {
-    const M2 = monthStart(2);
-    const period = periodOf(M2);
-    const account = await makeAccount(db, M2);
-    const payouts: Array<{ publisherId: string; payoutId: string }> = [];
+    const month = monthStart(32); // a period of its own: the run takes every publisher with earnings in it
+    const period = periodOf(month);
+    const account = await makeAccount(db, month);
+    const publishers: string[] = [];
     for (let i = 0; i < 3; i++) {
       const publisher = await makePublisher(db);
-      await useTools(db, account, [{ tool: await makeTool(db, publisher.id, '100'), quantity: 40 + i }], new Date(M2.getTime() + 60_000));
-      payouts.push({ publisherId: publisher.id, payoutId: await planOne(db, publisher.id, period, monthStart(1)) });
+      await useTools(db, account, [{ tool: await makeTool(db, publisher.id, '100'), quantity: 40 + i }], new Date(month.getTime() + 60_000));
+      publishers.push(publisher.id);
     }
-    const mine = (r: { form: Record<string, string> }) => payouts.some((p) => p.payoutId === r.form['metadata[payout_id]']);
+    const mine = (r: { idempotencyKey: string | null }) => publishers.some((id) => r.idempotencyKey?.startsWith(`payout:${id}:`));
     // Stripe (stripe-mock) executes each transfer; its answer never reaches the first worker.
-    world.proxy.failNext({ method: 'POST', path: '/v1/transfers' }, { kind: 'hang' }, payouts.length);
+    world.proxy.failNext({ method: 'POST', path: '/v1/transfers' }, { kind: 'hang' }, publishers.length);
 
     child = await startWorkerProcess();
-    const handles = await Promise.all(
-      payouts.map((p) =>
-        world.client.workflow.start(publisherPayout, {
-          workflowId: payoutWorkflowId(p.publisherId, period),
-          taskQueue: world.taskQueue,
-          args: [{ payoutId: p.payoutId, publisherId: p.publisherId, period, asOf: monthStart(1).toISOString() }],
-        }),
-      ),
-    );
-    await waitFor('all transfers in flight', async () => world.proxy.requests.filter((r) => r.outcome === 'hung' && mine(r)).length === payouts.length);
-    const pendingBefore = await db('payouts').whereIn('id', payouts.map((p) => p.payoutId)).where({ status: 'pending' }).count({ n: '*' }).first();
-    expect(pendingBefore).toEqual({ n: String(payouts.length) });
+    const run = await world.client.workflow.start(publisherPayoutRun, {
+      workflowId: `payout-run:${period}:${Date.now()}`,
+      taskQueue: world.taskQueue,
+      args: [{ period }],
+    });
+    await waitFor('all transfers in flight', async () => world.proxy.requests.filter((r) => r.outcome === 'hung' && mine(r)).length === publishers.length);
+    const payouts: Array<{ id: string; publisher_id: string; status: string }> = await db('payouts').where({ period }).orderBy('publisher_id');
+    expect(payouts.map((p) => p.status)).toEqual(['pending', 'pending', 'pending']);
 
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGKILL');
@@ -81,17 +76,17 @@ describe('a worker stopped in the middle of a payout run', () => {
     world.proxy.releaseHung();
 
     const replacement = await world.startWorker();
-    const results = await Promise.all(handles.map((h) => h.result()));
+    const result = await run.result();
     await replacement.stop();
 
-    expect(results.map((r) => r.status)).toEqual(['paid', 'paid', 'paid']);
-    for (const { payoutId, publisherId } of payouts) {
-      const row = await db('payouts').where({ id: payoutId }).first();
-      const created = world.proxy.transfersCreated((r) => r.form['metadata[payout_id]'] === payoutId);
+    expect(result).toMatchObject({ step: 'done', planned: 3, processed: 3, byStatus: { paid: 3 } });
+    for (const payout of payouts) {
+      const row = await db('payouts').where({ id: payout.id }).first();
+      const created = world.proxy.transfersCreated((r) => r.form['metadata[payout_id]'] === payout.id);
       expect(created).toHaveLength(1);
-      expect(created[0]!.idempotencyKey).toBe(`payout:${publisherId}:${period}`);
+      expect(created[0]!.idempotencyKey).toBe(`payout:${payout.publisher_id}:${period}`);
       // The replacement's retry got Stripe's stored answer for the same key: the same transfer.
-      const replayed = world.proxy.requests.filter((r) => r.outcome === 'replayed' && r.form['metadata[payout_id]'] === payoutId);
+      const replayed = world.proxy.requests.filter((r) => r.outcome === 'replayed' && r.form['metadata[payout_id]'] === payout.id);
       expect(replayed.length).toBeGreaterThanOrEqual(1);
       expect(row).toMatchObject({ status: 'paid', attempts: 1, transfer_id: created[0]!.objectId });
     }
