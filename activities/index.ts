@@ -4,6 +4,7 @@ import type { Config } from '../src/config/config';
 import { createSystemActivities } from './system.activities';
 import { createInvoiceActivities } from './invoices.activities';
 import { createPeriodActivities } from './periods.activities';
+import { createPayoutActivities } from './payouts.activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSystemActivities(deps),
     ...createInvoiceActivities(deps),
     ...createPeriodActivities(deps),
+    ...createPayoutActivities(deps),
   };
 }
 

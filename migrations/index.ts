@@ -5,6 +5,7 @@ import * as createLedger from './20261125000021_create_ledger';
 import * as createVouchers from './20261125000022_create_vouchers';
 import * as createPeriods from './20261125000030_create_periods';
 import * as createInvoices from './20261125000050_create_invoices';
+import * as createPublisherAccrualsAndPayouts from './20261125000060_create_publisher_accruals_and_payouts';
 
 export interface Migration {
   name: string;
@@ -20,4 +21,5 @@ export const migrations: Migration[] = [
   { name: '20261125000022_create_vouchers', ...createVouchers },
   { name: '20261125000030_create_periods', ...createPeriods },
   { name: '20261125000050_create_invoices', ...createInvoices },
+  { name: '20261125000060_create_publisher_accruals_and_payouts', ...createPublisherAccrualsAndPayouts },
 ];

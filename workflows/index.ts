@@ -4,3 +4,4 @@ export { issueInvoice } from './issue-invoice.workflow';
 export { monthEndClose } from './month-end-close.workflow';
 export { overageSweep } from './overage-sweep.workflow';
 export { scheduledClose } from './scheduled-close.workflow';
+export { publisherPayout, publisherPayoutRun } from './publisher-payout.workflow';

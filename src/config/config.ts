@@ -44,6 +44,14 @@ export const envSchema = z.object({
     .default('0.01')
     .meta({ description: 'price of one credit in CREDIT_CURRENCY major units (seed 000: $0.01)' }),
   CREDIT_CURRENCY: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code').default('usd'),
+  PAYOUT_MINIMUM: z
+    .string()
+    .regex(/^(\d+(\.\d{1,2})?|[a-z]{3}=\d+(\.\d{1,2})?(,[a-z]{3}=\d+(\.\d{1,2})?)*)$/, 'must be an amount like 25.00 or a per-currency map like usd=25,eur=25')
+    .default('25.00')
+    .meta({ description: 'smallest publisher payout, major units: one amount for every currency, or usd=25,eur=20 (seed 000: $25)' }),
+  PAYOUT_SCHEDULE_CRON: z.string().min(9).default('0 6 1 * *').meta({ description: 'when the monthly payout run starts (UTC cron), after the month-end close' }),
+  CONNECT_RETURN_URL: z.url().optional(),
+  CONNECT_REFRESH_URL: z.url().optional(),
 
   SETTLE_CACHE_DIR: optionalString,
 

@@ -9,6 +9,7 @@ import { creditAdminRoutes } from './credits-admin';
 import { tokenRoutes } from './tokens';
 import { invoiceRoutes } from './invoices';
 import { periodRoutes } from './periods';
+import { payoutRoutes } from './payouts';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
@@ -22,4 +23,5 @@ export const allRoutes: RouteSpec[] = [
   ...creditAdminRoutes,
   ...invoiceRoutes,
   ...periodRoutes,
+  ...payoutRoutes,
 ];
