@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './api-client';
 import { processIo, type CliIo } from './output';
 import { registerPayoutsCommand } from './payouts.command';
+import { registerCloseCommand } from './close.command';
 
 /**
  * `settle`: the finance-ops CLI (npx settle, npm run settle --). Each command group lives in its
@@ -17,6 +18,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
   registerPayoutsCommand(program, io);
+  registerCloseCommand(program, io);
   return program;
 }
 

@@ -16,15 +16,19 @@ async function rowCounts(): Promise<Record<string, number>> {
 }
 
 let account: TestAccount;
+let publisherKey: string;
 let tool: string;
 beforeAll(async () => {
   account = await newAccount('free');
   tool = await newTool(1);
+  publisherKey = (await api('POST', '/v1/admin/publishers', { key: 'admin', body: { name: 'bad input publisher' } })).body.api_key;
 });
 
 const keyFor = (route: (typeof allRoutes)[number]) => {
   const access = Array.isArray(route.access) ? route.access : [route.access];
-  return access.includes('admin') ? 'admin' : access.includes('account') ? account.key : undefined;
+  if (access.includes('admin')) return 'admin';
+  if (access.includes('account')) return account.key;
+  return access.includes('publisher') ? publisherKey : undefined;
 };
 const urlFor = (path: string) =>
   path.replace(/:([a-z_]+)/g, (_m, name: string) => ({ id: account.id, key_id: 'key_nothing', tool_id: 'some.tool', name: 'some-model' })[name] ?? 'x');

@@ -1,6 +1,20 @@
 import { allRoutes } from '../../src/http/routes';
+import { ensureInvoicePdf } from '../../src/invoices/invoice-pdf.service';
+import { createDraft, finalizeInvoice } from '../../src/invoices/invoices.service';
 import { api } from '../helpers/api';
+import { testDb } from '../helpers/db';
+import { defaultInvoiceSettings, purchaseInput } from '../helpers/invoice-fixtures';
 import { newAccount, newTool, useTool, type TestAccount } from '../factories/accounts';
+
+const db = testDb();
+afterAll(() => db.destroy());
+
+async function issuedInvoice(owner: TestAccount): Promise<Record<string, string>> {
+  const draft = await createDraft(db, purchaseInput(owner.id));
+  await finalizeInvoice(db, defaultInvoiceSettings(), draft.id);
+  await ensureInvoicePdf(db, draft.id);
+  return { id: draft.id };
+}
 
 /**
  * How to make an object owned by an account for each account-scoped route with a path id.
@@ -8,6 +22,8 @@ import { newAccount, newTool, useTool, type TestAccount } from '../factories/acc
  */
 const ownedObject: Record<string, (owner: TestAccount) => Promise<Record<string, string>>> = {
   '/v1/usage/:id': async (owner) => ({ id: (await useTool(owner, await newTool(1))).body.id }),
+  '/v1/invoices/:id': issuedInvoice,
+  '/v1/invoices/:id/pdf': issuedInvoice,
 };
 
 const accountRoutesWithIds = allRoutes.filter((route) => {
