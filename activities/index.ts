@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import type { Config } from '../src/config/config';
 import { createSystemActivities } from './system.activities';
+import { createCheckoutActivities } from './checkout.activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -13,6 +14,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createCheckoutActivities(deps),
   };
 }
 

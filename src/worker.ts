@@ -4,6 +4,7 @@ import { buildDeps, closeDeps } from './runtime/build-deps';
 import { productionEndpoints } from './runtime/production-endpoints';
 import { runWorker } from './runtime/run-worker';
 import { onShutdownSignal } from './runtime/shutdown';
+import { ensureSchedules } from './worker/schedules';
 
 /**
  * `npm run worker`: the Temporal worker alone. It applies pending migrations first (they are
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const deps = await buildDeps(config, endpoints);
   await migrateToLatest(deps.db);
   const worker = await runWorker(deps, endpoints.temporalAddress);
+  await ensureSchedules(deps.temporal, config);
   onShutdownSignal(async () => {
     await worker.stop();
     await closeDeps(deps);

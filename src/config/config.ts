@@ -43,6 +43,13 @@ export const envSchema = z.object({
   CREDIT_CURRENCY: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code').default('usd'),
 
   SETTLE_CACHE_DIR: optionalString,
+
+  CHECKOUT_SESSION_TTL_MINUTES: z.coerce.number().int().min(30).max(1440).default(1440)
+    .meta({ description: 'how long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours)' }),
+  CHECKOUT_RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15)
+    .meta({ description: 'how often the reconcileCheckouts schedule looks for missed webhooks' }),
+  CHECKOUT_RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(720).default(72)
+    .meta({ description: 'how far back reconcileCheckouts lists completed Checkout Sessions' }),
 });
 
 export type Env = z.infer<typeof envSchema>;

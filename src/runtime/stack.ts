@@ -9,6 +9,7 @@ import { serveApi } from './serve-api';
 import { runWorker } from './run-worker';
 import { startStripeMock } from './stripe-mock';
 import { startTemporalDevServer } from './temporal-dev-server';
+import { ensureSchedules } from '../worker/schedules';
 
 export interface Stack {
   deps: AppDeps;
@@ -92,6 +93,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     const worker = await runWorker(deps, endpoints.temporalAddress);
     stoppers.push(() => worker.stop());
     worker.done.catch((error: unknown) => log(`worker stopped: ${error instanceof Error ? error.message : String(error)}`));
+    await ensureSchedules(deps.temporal, config);
 
     const api = await serveApi(deps, config.PORT);
     stoppers.push(() => api.close());
