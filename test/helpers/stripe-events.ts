@@ -15,7 +15,7 @@ export const newPaymentIntentId = () => `pi_test_${rand(24)}`;
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function envelope(type: string, object: Record<string, unknown>, id = newEventId()) {
+function envelope<T extends Record<string, unknown>>(type: string, object: T, id = newEventId()) {
   return {
     id,
     object: 'event',
