@@ -1,12 +1,35 @@
-import { ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineQuery, defineSignal, isCancellation, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckoutResult, CheckoutState, CheckoutWorkflowInput, PaymentEvent, SettleOutcome } from '../src/checkout/checkout.types';
 
-// Settling must eventually happen: no attempt limit, backoff capped at a minute.
-const { settleCheckoutPayment, noteAsyncCheckoutPayment, closeCheckoutOrder } = proxyActivities<Activities>({
+/*
+ * Each step is one short, idempotent database transaction (lock_timeout 5 s). It runs first as a
+ * local activity: inside the workflow task, which saves two round trips through the Temporal
+ * server per payment event (webhook-to-credit latency). If that single attempt fails, the same
+ * step runs as a regular activity with durable retries (no attempt limit: settling must
+ * eventually happen), which a stopping worker hands over cleanly to the next one.
+ */
+const fast = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
+const durable = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+async function fastThenDurable<T>(first: () => Promise<T>, retried: () => Promise<T>): Promise<T> {
+  try {
+    return await first();
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    return retried();
+  }
+}
+
+const settleCheckoutPayment = (input: Parameters<Activities['settleCheckoutPayment']>[0]) =>
+  fastThenDurable(() => fast.settleCheckoutPayment(input), () => durable.settleCheckoutPayment(input));
+const noteAsyncCheckoutPayment = (input: Parameters<Activities['noteAsyncCheckoutPayment']>[0]) =>
+  fastThenDurable(() => fast.noteAsyncCheckoutPayment(input), () => durable.noteAsyncCheckoutPayment(input));
+const closeCheckoutOrder = (input: Parameters<Activities['closeCheckoutOrder']>[0]) =>
+  fastThenDurable(() => fast.closeCheckoutOrder(input), () => durable.closeCheckoutOrder(input));
 
 export const paymentSignal = defineSignal<[PaymentEvent]>('payment');
 export const checkoutStateQuery = defineQuery<CheckoutState>('state');

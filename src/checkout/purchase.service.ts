@@ -137,6 +137,6 @@ export async function createCheckoutPurchase(deps: PurchaseDeps, input: NewPurch
       throw new ValidationError(`Stripe refused this purchase: ${message}`, { field: 'amount', purchase_id: order.id });
     }
     // Left pending without a session: the same Idempotency-Key resumes it.
-    throw new UnavailableError('Stripe could not be reached; retry with the same Idempotency-Key', { purchase_id: order.id });
+    throw new UnavailableError('Stripe could not be reached; retry with the same Idempotency-Key', { purchase_id: order.id, reason: message });
   }
 }

@@ -112,7 +112,10 @@ export async function requestAdminRefund(deps: { db: Knex; stripe: Stripe }, inp
       await updateRefundFrom(deps.db, row.id, ['requested'], { status: 'failed', failure_reason: `Stripe refused the refund: ${reason}` });
       throw new ConflictError(`Stripe refused the refund: ${reason}`, { refund_id: row.id });
     }
-    throw new UnavailableError('Stripe could not be reached; retry with the same Idempotency-Key', { refund_id: row.id });
+    throw new UnavailableError('Stripe could not be reached; retry with the same Idempotency-Key', {
+      refund_id: row.id,
+      reason: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
