@@ -86,7 +86,8 @@ export async function checkoutToCredit(input: CheckoutWorkflowInput): Promise<Ch
     if (queue.length === 0) {
       state.waiting_until = deadline === null ? null : new Date(deadline).toISOString();
       if (deadline === null) await condition(() => queue.length > 0);
-      else if (!(await condition(() => queue.length > 0, Math.max(1, deadline - Date.now())))) {
+      else if (!(await condition(() => queue.length > 0, Math.max(1, deadline - Date.now()))) && queue.length === 0) {
+        // (an event that raced the timer is still handled: the queue is checked once more)
         return finish(asyncPending ? 'async_payment_not_confirmed' : 'no_payment_event');
       }
     }

@@ -93,6 +93,7 @@ describe('checkoutToCredit: purchase → signed webhook → credit', () => {
 
     expect((await postWebhook(succeeded)).status).toBe(200);
     await waitForOrder(db, purchase.purchase_id, 'fulfilled');
+    await waitFor('first run completed', async () => (await getPurchase(account, purchase.purchase_id)).body.workflow.status === 'COMPLETED');
     expect((await postWebhook(completed)).status).toBe(200);
     await waitForInbox(db, completed.id);
     // The late completed event starts a fresh run, which finds the order settled and ends.

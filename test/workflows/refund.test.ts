@@ -90,7 +90,10 @@ describe('refunds: admin request → Stripe → signed charge.refunded → clawb
     expect(order).toMatchObject({ amount_refunded_minor: '1000', credits_clawed_back: String(700n * MICRO) });
     await expectLedgerInvariants(db, account.id);
 
-    const workflow = await api('GET', `/v1/admin/workflows/${encodeURIComponent(`refund:${refundId}`)}`, { key: 'admin' });
+    const workflow = await waitFor('refund workflow completed', async () => {
+      const view = await api('GET', `/v1/admin/workflows/${encodeURIComponent(`refund:${refundId}`)}`, { key: 'admin' });
+      return view.body.status === 'COMPLETED' ? view : null;
+    });
     expect(workflow.body).toMatchObject({ type: 'refund', status: 'COMPLETED', state: { step: 'done', outcome: { kind: 'applied' } } });
 
     // the same refund delivered again (a new event naming it) is never applied twice
