@@ -150,9 +150,12 @@ describe('refunds: admin request → Stripe → signed charge.refunded → clawb
     const account = await createTestAccount();
     const bystander = await createTestAccount();
     const purchase = await paidPurchase(account, 100);
+    const bystanderPurchase = await paidPurchase(bystander, 100);
     const bystanderBefore = await creditsBalance(db, bystander.id);
     await spend(account.id, 200n); // everything: 100 included + 100 purchased
-    await postWebhook(chargeRefundedEvent({ paymentIntent: purchase.paymentIntent, amount: 100, refunds: [{ amount: 100 }] }));
+    // metadata naming another purchase than the refunded charge's does not redirect the clawback
+    const misnamed = { purchase_id: bystanderPurchase.purchase_id };
+    await postWebhook(chargeRefundedEvent({ paymentIntent: purchase.paymentIntent, amount: 100, refunds: [{ amount: 100, metadata: misnamed }] }));
     const [row] = await waitFor('refund row', async () => {
       const rows = await db('refunds').where({ purchase_id: purchase.purchase_id, status: 'applied' });
       return rows.length ? rows : null;
@@ -160,7 +163,9 @@ describe('refunds: admin request → Stripe → signed charge.refunded → clawb
     expect(row).toMatchObject({ credits_clawed_back: '0', credits_unrecoverable: String(100n * MICRO), ledger_entry_id: null });
     expect(await creditsBalance(db, account.id)).toBe(0n);
     expect(await creditsBalance(db, bystander.id)).toBe(bystanderBefore);
+    expect(await db('refunds').where({ purchase_id: bystanderPurchase.purchase_id })).toHaveLength(0);
     await expectLedgerInvariants(db, account.id);
+    await expectLedgerInvariants(db, bystander.id);
   });
 });
 

@@ -1,16 +1,18 @@
 import { listChargeRefunds } from '../../integrations/stripe/checkout';
-import type { WebhookHandler } from '../webhook-context';
+import type { WebhookContext, WebhookHandler } from '../webhook-context';
 import { chargeSchema, idOf, type RefundObject } from '../webhook-events';
 import { findOrderByPaymentIntent, findPaymentOrder, type PaymentOrderRow } from '../payment-orders.queries';
 import { recordConfirmedRefund } from '../refund.service';
 import { startRefundWorkflow } from '../checkout-workflows';
 
-async function orderOf(ctx: Parameters<WebhookHandler>[1], ...hints: Array<string | null | undefined>): Promise<PaymentOrderRow | null> {
-  const [purchaseId, paymentIntent] = hints;
-  if (purchaseId) {
-    const order = await findPaymentOrder(ctx.db, purchaseId);
-    if (order) return order;
-  }
+/**
+ * The refunded purchase: the one named in the refund's or charge's metadata, unless it was paid
+ * with another payment intent than the refunded charge's (then the charge's own purchase wins);
+ * without metadata, found by payment intent.
+ */
+async function orderOf(ctx: WebhookContext, purchaseId: string | undefined, paymentIntent: string | null): Promise<PaymentOrderRow | null> {
+  const named = purchaseId ? await findPaymentOrder(ctx.db, purchaseId) : null;
+  if (named && (!paymentIntent || !named.stripe_payment_intent || named.stripe_payment_intent === paymentIntent)) return named;
   return paymentIntent ? findOrderByPaymentIntent(ctx.db, paymentIntent) : null;
 }
 

@@ -8,7 +8,7 @@ import { pricePurchase, wholePriceStepMicro } from '../../checkout/compute/price
 import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
 import { creditsToMicro, microToCredits } from '../../shared/amounts';
 import { creditPriceMicroMinor } from '../../shared/credit-price';
-import { NotFoundError, ValidationError } from '../../shared/errors';
+import { AppError, NotFoundError, ValidationError } from '../../shared/errors';
 import { requestHash } from '../../shared/request-hash';
 import type { AppDeps } from '../../app-deps';
 import type { Principal } from '../auth';
@@ -56,7 +56,7 @@ const purchaseDetails = z.object({
 });
 
 function accountOf(principal: Principal): string {
-  if (principal.role !== 'account') throw new ValidationError('Purchases are made with an account key', { field: 'authorization' });
+  if (principal.role !== 'account') throw new AppError(403, 'forbidden', 'Purchases are made with an account key');
   return principal.accountId;
 }
 
