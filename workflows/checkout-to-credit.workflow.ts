@@ -94,7 +94,6 @@ export async function checkoutToCredit(input: CheckoutWorkflowInput): Promise<Ch
     const event = queue.shift()!;
     if (event.kind === 'expired' && asyncPending) continue; // a completed session cannot expire
 
-    const previous = state.step;
     state.step = 'settling';
     const outcome = await applyEvent(input.purchaseId, event);
     switch (outcome.kind) {
@@ -123,8 +122,6 @@ export async function checkoutToCredit(input: CheckoutWorkflowInput): Promise<Ch
       case 'unknown_purchase':
         state.order_status = 'unknown';
         return finish('unknown_purchase');
-      default:
-        state.step = previous;
     }
   }
 }
