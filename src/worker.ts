@@ -3,8 +3,8 @@ import { migrateToLatest } from './db/migrate';
 import { buildDeps, closeDeps } from './runtime/build-deps';
 import { productionEndpoints } from './runtime/production-endpoints';
 import { runWorker } from './runtime/run-worker';
-import { ensureSchedules } from './worker/schedules';
 import { onShutdownSignal } from './runtime/shutdown';
+import { ensureSchedules } from './worker/schedules';
 
 /**
  * `npm run worker`: the Temporal worker alone. It applies pending migrations first (they are

@@ -5,3 +5,6 @@ export { monthEndClose } from './month-end-close.workflow';
 export { overageSweep } from './overage-sweep.workflow';
 export { scheduledClose } from './scheduled-close.workflow';
 export { publisherPayout, publisherPayoutRun } from './publisher-payout.workflow';
+export { checkoutToCredit } from './checkout-to-credit.workflow';
+export { refund } from './refund.workflow';
+export { reconcileCheckouts } from './reconcile-checkouts.workflow';

@@ -46,28 +46,26 @@ export async function createAccount(db: Knex, input: CreateAccountInput, now = n
   if (input.periodStart && input.periodStart > now) {
     throw new ValidationError('period_start must not be in the future', { field: 'period_start' });
   }
+  if (input.stripeCustomerId && (await db('accounts').where({ stripe_customer_id: input.stripeCustomerId }).first('id'))) {
+    throw new ConflictError('That stripe_customer_id already belongs to another account', { field: 'stripe_customer_id' });
+  }
   const period = monthContaining(input.periodStart ?? now);
   const id = newId('acct');
-  try {
-    return await db.transaction(async (trx) => {
-      await insertAccount(trx, {
-        id,
-        name: input.name,
-        email: input.email ?? null,
-        plan_id: input.plan,
-        stripe_customer_id: input.stripeCustomerId ?? null,
-        period_start: period.start,
-        period_end: period.end,
-      });
-      await insertBalanceRows(trx, id);
-      await grantPeriodAllowance(trx, id, plan, period);
-      const key = await issueKey(trx, { role: 'account', accountId: id });
-      return { id, name: input.name, plan: input.plan, email: input.email ?? null, period_start: period.start, period_end: period.end, api_key: key.apiKey, key_id: key.keyId };
+  return db.transaction(async (trx) => {
+    await insertAccount(trx, {
+      id,
+      name: input.name,
+      email: input.email ?? null,
+      plan_id: input.plan,
+      stripe_customer_id: input.stripeCustomerId ?? null,
+      period_start: period.start,
+      period_end: period.end,
     });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError('That stripe_customer_id already belongs to another account', { field: 'stripe_customer_id' });
-    throw error;
-  }
+    await insertBalanceRows(trx, id);
+    await grantPeriodAllowance(trx, id, plan, period);
+    const key = await issueKey(trx, { role: 'account', accountId: id });
+    return { id, name: input.name, plan: input.plan, email: input.email ?? null, period_start: period.start, period_end: period.end, api_key: key.apiKey, key_id: key.keyId };
+  });
 }
 
 export async function issueAccountKey(db: Knex, accountId: string): Promise<IssuedKey> {

@@ -66,6 +66,12 @@ export const envSchema = z.object({
   SELLER_EMAIL: z.email().default('billing@example.com'),
   INVOICE_NUMBER_FORMAT: z.string().superRefine((format, ctx) => { const problem = numberFormatProblem(format); if (problem) ctx.addIssue({ code: 'custom', message: problem }); }).default('INV-{year}-{seq:6}'),
   CREDIT_NOTE_NUMBER_FORMAT: z.string().superRefine((format, ctx) => { const problem = numberFormatProblem(format); if (problem) ctx.addIssue({ code: 'custom', message: problem }); }).default('CN-{year}-{seq:6}'),
+  CHECKOUT_SESSION_TTL_MINUTES: z.coerce.number().int().min(30).max(1440).default(1440)
+    .meta({ description: 'how long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours)' }),
+  CHECKOUT_RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15)
+    .meta({ description: 'how often the reconcileCheckouts schedule looks for missed webhooks' }),
+  CHECKOUT_RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(720).default(72)
+    .meta({ description: 'how far back reconcileCheckouts lists completed Checkout Sessions' }),
 });
 
 export type Env = z.infer<typeof envSchema>;

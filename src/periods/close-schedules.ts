@@ -1,30 +1,26 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config/config';
 
 /**
  * The month-end close (1st of the month, 00:05 UTC) and the hourly overage report, as
- * server-side Temporal Schedules. Created at worker start; one that exists is left as it is.
+ * server-side Temporal Schedules (created at worker start by src/worker/schedules.ts).
  */
-export async function ensurePeriodSchedules(client: Client, config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>): Promise<void> {
-  const schedules = [
+export const CLOSE_SCHEDULE_ID = 'settle:month-end-close';
+export const OVERAGE_SCHEDULE_ID = 'settle:hourly-overage';
+
+export function periodScheduleDefinitions(config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>): ScheduleOptions[] {
+  return [
     {
-      scheduleId: 'settle-month-end-close',
-      spec: { cronExpressions: ['5 0 1 * *'] },
-      action: { type: 'startWorkflow' as const, workflowType: 'scheduledClose', workflowId: 'scheduled-close', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [] },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      scheduleId: CLOSE_SCHEDULE_ID,
+      spec: { cronExpressions: ['5 0 1 * *'], timezone: 'UTC' },
+      action: { type: 'startWorkflow', workflowType: 'scheduledClose', workflowId: 'close:scheduled', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     },
     {
-      scheduleId: 'settle-hourly-overage',
-      spec: { cronExpressions: ['2 * * * *'] },
-      action: { type: 'startWorkflow' as const, workflowType: 'overageSweep', workflowId: 'overage-sweep', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [{}] },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      scheduleId: OVERAGE_SCHEDULE_ID,
+      spec: { cronExpressions: ['2 * * * *'], timezone: 'UTC' },
+      action: { type: 'startWorkflow', workflowType: 'overageSweep', workflowId: 'overage:scheduled', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [{}] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     },
   ];
-  for (const schedule of schedules) {
-    try {
-      await client.schedule.create(schedule);
-    } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    }
-  }
 }

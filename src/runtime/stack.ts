@@ -7,9 +7,9 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateSecret } from './local-secrets';
 import { serveApi } from './serve-api';
 import { runWorker } from './run-worker';
-import { ensureSchedules } from '../worker/schedules';
 import { startStripeMock } from './stripe-mock';
 import { startTemporalDevServer } from './temporal-dev-server';
+import { ensureSchedules } from '../worker/schedules';
 
 export interface Stack {
   deps: AppDeps;

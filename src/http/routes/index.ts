@@ -10,6 +10,10 @@ import { tokenRoutes } from './tokens';
 import { invoiceRoutes } from './invoices';
 import { periodRoutes } from './periods';
 import { payoutRoutes } from './payouts';
+import { purchaseRoutes } from './purchases';
+import { webhookRoutes } from './webhooks';
+import { paymentOrderAdminRoutes } from './payment-orders-admin';
+import { refundAdminRoutes } from './refunds-admin';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
@@ -24,4 +28,8 @@ export const allRoutes: RouteSpec[] = [
   ...invoiceRoutes,
   ...periodRoutes,
   ...payoutRoutes,
+  ...purchaseRoutes,
+  ...webhookRoutes,
+  ...paymentOrderAdminRoutes,
+  ...refundAdminRoutes,
 ];

@@ -1,0 +1,142 @@
+import type { Knex } from 'knex';
+import type Stripe from 'stripe';
+import type { Config } from '../config/config';
+import { findAccount } from '../accounts/accounts.queries';
+import { checkReplay } from '../credits/ledger.service';
+import { classifyStripeError, createCheckoutSession, createStripeCustomer } from '../integrations/stripe/checkout';
+import { microToCredits, minorToMajor } from '../shared/amounts';
+import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../shared/errors';
+import { newId } from '../shared/ids';
+import {
+  findOrderByIdempotencyKey,
+  insertPaymentOrder,
+  recordCheckoutSession,
+  updateOrderFrom,
+  type PaymentOrderRow,
+} from './payment-orders.queries';
+
+export interface PurchaseDeps {
+  db: Knex;
+  stripe: Stripe;
+  config: Config;
+}
+
+export interface NewPurchase {
+  accountId: string;
+  credits: bigint;
+  amountMinor: bigint;
+  currency: string;
+  packageId: string | null;
+  /** `req:<key>` when the client sent an Idempotency-Key, else null */
+  idempotencyKey: string | null;
+  requestHash: string;
+}
+
+/** The 201 body of both purchase endpoints (seed 000 / 004 fields plus the order's terms). */
+export function purchaseCreatedBody(order: PaymentOrderRow) {
+  return {
+    purchase_id: order.id,
+    checkout_url: order.checkout_url,
+    credits: microToCredits(order.credits),
+    amount_due: minorToMajor(order.amount_due_minor),
+    currency: order.currency,
+    status: 'pending' as const,
+    package_id: order.package_id,
+    expires_at: order.expires_at?.toISOString() ?? null,
+  };
+}
+
+function returnUrl(template: string | undefined, fallbackPath: string, config: Config, purchaseId: string): string {
+  const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT || 8080}`;
+  const url = template ?? `${base.replace(/\/$/, '')}${fallbackPath}?purchase_id={PURCHASE_ID}&session_id={CHECKOUT_SESSION_ID}`;
+  // {CHECKOUT_SESSION_ID} is filled in by Stripe; {PURCHASE_ID} by us.
+  return url.replaceAll('{PURCHASE_ID}', purchaseId);
+}
+
+/** The account's Stripe customer, created once (idempotency key customer:<account id>) and remembered. */
+async function ensureStripeCustomer(deps: PurchaseDeps, accountId: string): Promise<string> {
+  const account = await findAccount(deps.db, accountId);
+  if (!account) throw new NotFoundError('Account', accountId);
+  if (account.stripe_customer_id) return account.stripe_customer_id;
+  const customerId = await createStripeCustomer(deps.stripe, account);
+  // Guarded: a concurrent purchase may have stored one first; keep that one.
+  await deps.db('accounts').where({ id: accountId }).whereNull('stripe_customer_id').update({ stripe_customer_id: customerId });
+  const stored = await findAccount(deps.db, accountId);
+  return stored!.stripe_customer_id!;
+}
+
+async function findReplay(db: Knex, input: NewPurchase): Promise<PaymentOrderRow | null> {
+  if (!input.idempotencyKey) return null;
+  const existing = await findOrderByIdempotencyKey(db, input.accountId, input.idempotencyKey);
+  if (!existing) return null;
+  checkReplay({ requestHash: existing.request_hash, idempotencyKey: existing.idempotency_key! }, input.requestHash);
+  if (existing.status === 'failed' && !existing.checkout_url) {
+    throw new ConflictError(`This purchase failed (${existing.failure_reason ?? 'no reason recorded'}); send a new Idempotency-Key to try again`, {
+      purchase_id: existing.id,
+    });
+  }
+  return existing;
+}
+
+/**
+ * Creates a payment order and its Stripe Checkout Session. Commit the intent, call Stripe with
+ * deterministic idempotency keys, record the result: a retried request (same Idempotency-Key)
+ * finds its order and finishes it, and Stripe answers the same session again.
+ */
+export async function createCheckoutPurchase(deps: PurchaseDeps, input: NewPurchase): Promise<{ order: PaymentOrderRow; replayed: boolean }> {
+  let order = await findReplay(deps.db, input);
+  const replayed = order !== null;
+  if (!order) {
+    order = await insertPaymentOrder(deps.db, {
+      id: newId('pur'),
+      account_id: input.accountId,
+      source: 'checkout',
+      package_id: input.packageId,
+      credits: input.credits,
+      amount_due_minor: input.amountMinor,
+      currency: input.currency,
+      idempotency_key: input.idempotencyKey,
+      request_hash: input.requestHash,
+      payment_reference: null,
+    });
+    // Lost a race with a concurrent request carrying the same key: answer as its replay.
+    order ??= await findReplay(deps.db, input);
+    if (!order) throw new UnavailableError('The purchase could not be recorded; retry with the same Idempotency-Key');
+  }
+  if (order.checkout_url) return { order, replayed };
+
+  try {
+    const customerId = await ensureStripeCustomer(deps, order.account_id);
+    const expiresAt = new Date(Date.now() + deps.config.CHECKOUT_SESSION_TTL_MINUTES * 60_000);
+    const session = await createCheckoutSession(deps.stripe, {
+      purchaseId: order.id,
+      accountId: order.account_id,
+      customerId,
+      amountMinor: BigInt(order.amount_due_minor),
+      currency: order.currency,
+      productName: `${microToCredits(order.credits)} credits${order.package_id ? ` (${order.package_id} package)` : ''}`,
+      successUrl: returnUrl(deps.config.CHECKOUT_SUCCESS_URL, '/checkout/success', deps.config, order.id),
+      cancelUrl: returnUrl(deps.config.CHECKOUT_CANCEL_URL, '/checkout/cancel', deps.config, order.id),
+      expiresAt,
+    });
+    return {
+      order: await recordCheckoutSession(deps.db, order.id, {
+        stripe_customer_id: customerId,
+        stripe_session_id: session.id,
+        checkout_url: session.url,
+        expires_at: expiresAt,
+      }),
+      replayed,
+    };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const kind = classifyStripeError(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (kind === 'invalid_request') {
+      await updateOrderFrom(deps.db, order.id, ['pending'], { status: 'failed', failure_reason: `Stripe refused the Checkout Session: ${message}`, settled_at: new Date() });
+      throw new ValidationError(`Stripe refused this purchase: ${message}`, { field: 'amount', purchase_id: order.id });
+    }
+    // Left pending without a session: the same Idempotency-Key resumes it.
+    throw new UnavailableError('Stripe could not be reached; retry with the same Idempotency-Key', { purchase_id: order.id, reason: message });
+  }
+}

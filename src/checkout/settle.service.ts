@@ -1,0 +1,103 @@
+import type { Knex } from 'knex';
+import { postCredit } from '../credits/ledger.service';
+import { microToCredits } from '../shared/amounts';
+import type { PaymentEvent, SettleOutcome } from './checkout.types';
+import { verifyPayment } from './compute/verify-payment';
+import { lockPaymentOrder, updateOrderFrom, type PaymentOrderRow } from './payment-orders.queries';
+
+/**
+ * A settling transaction never waits long for a lock: it fails and the activity is retried with
+ * backoff (and a worker shutting down is not held hostage by a blocked query).
+ */
+const LOCK_TIMEOUT = '5s';
+
+async function withOrderLock<T>(db: Knex, purchaseId: string, work: (trx: Knex.Transaction, order: PaymentOrderRow) => Promise<T>): Promise<T | { kind: 'unknown_purchase' }> {
+  return db.transaction(async (trx) => {
+    await trx.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+    const order = await lockPaymentOrder(trx, purchaseId);
+    if (!order) return { kind: 'unknown_purchase' as const };
+    return work(trx, order);
+  });
+}
+
+export function purchaseDescription(order: Pick<PaymentOrderRow, 'package_id' | 'credits'>): string {
+  if (order.package_id) return `${order.package_id.charAt(0).toUpperCase()}${order.package_id.slice(1)} package purchase`;
+  return `Purchase of ${microToCredits(order.credits)} credits`;
+}
+
+/**
+ * Applies a payment event to its order, once. Under the order's row lock: a settled order answers
+ * `already`; a payment that does not match the order's amount, currency or status flags it for
+ * review; otherwise the purchased grant is credited (ledger key purchase:<id>, so a retried
+ * activity cannot credit twice) and the order is marked fulfilled in the same transaction.
+ */
+export function settlePayment(db: Knex, purchaseId: string, event: PaymentEvent): Promise<SettleOutcome> {
+  return withOrderLock(db, purchaseId, async (trx, order): Promise<SettleOutcome> => {
+    if (order.status !== 'pending') return { kind: 'already', status: order.status };
+    const paid = {
+      stripe_payment_intent: event.paymentIntent ?? order.stripe_payment_intent,
+      payment_reference: event.reference ?? event.paymentIntent ?? order.payment_reference,
+      paid_event_id: event.eventId,
+      amount_charged_minor: event.amountTotal,
+      charged_currency: event.currency,
+      awaiting_async_payment: false,
+      settled_at: new Date(),
+    };
+    const verdict = verifyPayment(
+      { amountDueMinor: BigInt(order.amount_due_minor), currency: order.currency },
+      { amountTotal: event.amountTotal === null ? null : BigInt(event.amountTotal), currency: event.currency, paymentStatus: event.paymentStatus },
+    );
+    if (!verdict.ok) {
+      await updateOrderFrom(trx, order.id, ['pending'], { ...paid, status: 'review', review_reason: verdict.reason });
+      return { kind: 'review', reason: verdict.reason };
+    }
+    const posted = await postCredit(trx, {
+      accountId: order.account_id,
+      unit: 'credits',
+      kind: 'purchased',
+      amount: BigInt(order.credits),
+      type: 'purchase',
+      idempotencyKey: `purchase:${order.id}`,
+      source: `purchase:${order.id}`,
+      reference: order.id,
+      description: purchaseDescription(order),
+    });
+    await updateOrderFrom(trx, order.id, ['pending'], {
+      ...paid,
+      status: 'fulfilled',
+      credits_added: order.credits,
+      grant_id: posted.grant?.id ?? null,
+      ledger_entry_id: posted.entry.id,
+    });
+    return {
+      kind: 'fulfilled',
+      creditsAdded: order.credits,
+      ledgerEntryId: posted.entry.id,
+      grantId: posted.grant?.id ?? '',
+      balanceAfter: posted.entry.balance_after,
+    };
+  });
+}
+
+/** checkout.session.completed with payment_status unpaid: a delayed payment method is settling. */
+export function noteAsyncPayment(db: Knex, purchaseId: string, event: PaymentEvent): Promise<SettleOutcome> {
+  return withOrderLock(db, purchaseId, async (trx, order): Promise<SettleOutcome> => {
+    if (order.status !== 'pending') return { kind: 'already', status: order.status };
+    await updateOrderFrom(trx, order.id, ['pending'], {
+      awaiting_async_payment: true,
+      stripe_payment_intent: event.paymentIntent ?? order.stripe_payment_intent,
+    });
+    return { kind: 'awaiting_async_payment' };
+  });
+}
+
+/** The session expired unpaid, or the delayed payment failed: the order closes with no credit. */
+export function closeOrder(db: Knex, purchaseId: string, status: 'expired' | 'failed', reason: string): Promise<SettleOutcome> {
+  return withOrderLock(db, purchaseId, async (trx, order): Promise<SettleOutcome> => {
+    if (order.status !== 'pending') return { kind: 'already', status: order.status };
+    // A completed session cannot expire; an expiry seen while its payment settles is stale.
+    if (status === 'expired' && order.awaiting_async_payment) return { kind: 'awaiting_async_payment' };
+    await updateOrderFrom(trx, order.id, ['pending'], { status, failure_reason: status === 'failed' ? reason : null, settled_at: new Date() });
+    return { kind: 'closed', status };
+  });
+}

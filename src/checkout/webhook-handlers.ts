@@ -1,0 +1,15 @@
+import type { WebhookHandler } from './webhook-context';
+import { handleCheckoutSessionEvent } from './handlers/checkout-session.handler';
+import { handleChargeRefunded } from './handlers/charge-refunded.handler';
+
+/**
+ * Stripe event type → handler. Every other type is recorded in the inbox and answered 2xx.
+ * Another domain adds its event with one line here (e.g. payouts' `account.updated`).
+ */
+export const webhookHandlers: Readonly<Record<string, WebhookHandler>> = {
+  'checkout.session.completed': handleCheckoutSessionEvent,
+  'checkout.session.async_payment_succeeded': handleCheckoutSessionEvent,
+  'checkout.session.async_payment_failed': handleCheckoutSessionEvent,
+  'checkout.session.expired': handleCheckoutSessionEvent,
+  'charge.refunded': handleChargeRefunded,
+};
