@@ -5,6 +5,7 @@ import { createSystemActivities } from './system.activities';
 import { createInvoiceActivities } from './invoices.activities';
 import { createPeriodActivities } from './periods.activities';
 import { createPayoutActivities } from './payouts.activities';
+import { createPurchaseInvoiceActivities } from './purchase-invoices.activities';
 import { createCheckoutActivities } from './checkout.activities';
 
 export interface ActivityDeps {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceActivities(deps),
     ...createPeriodActivities(deps),
     ...createPayoutActivities(deps),
+    ...createPurchaseInvoiceActivities(deps),
     ...createCheckoutActivities(deps),
   };
 }

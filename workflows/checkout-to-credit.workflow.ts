@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, defineQuery, defineSignal, isCancellation, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CheckoutResult, CheckoutState, CheckoutWorkflowInput, PaymentEvent, SettleOutcome } from '../src/checkout/checkout.types';
+import { issueInvoiceAsChild } from './issue-invoice.workflow';
 
 /*
  * Each step is one short, idempotent database transaction (lock_timeout 5 s). It runs first as a
@@ -61,6 +62,7 @@ export async function checkoutToCredit(input: CheckoutWorkflowInput): Promise<Ch
     review_reason: null,
     credits_added: null,
     ledger_entry_id: null,
+    invoice_id: null,
     waiting_until: null,
   };
   const queue: PaymentEvent[] = [];
@@ -106,8 +108,7 @@ export async function checkoutToCredit(input: CheckoutWorkflowInput): Promise<Ch
         state.order_status = 'fulfilled';
         state.credits_added = outcome.creditsAdded;
         state.ledger_entry_id = outcome.ledgerEntryId;
-        // issueInvoice child workflow: wired when invoices merge
-        //   (id invoice:purchase:<purchase id>, source purchase:<purchase id>; then record invoice_id on the order)
+        await invoicePurchase(input.purchaseId, state);
         return finish('fulfilled');
       case 'review':
         state.order_status = 'review';
@@ -118,12 +119,24 @@ export async function checkoutToCredit(input: CheckoutWorkflowInput): Promise<Ch
         return finish(outcome.status);
       case 'already':
         state.order_status = outcome.status;
+        // a run that stopped between the credit and its invoice: the next event finishes the job
+        if (outcome.status === 'fulfilled') await invoicePurchase(input.purchaseId, state);
         return finish(`already_${outcome.status}`);
       case 'unknown_purchase':
         state.order_status = 'unknown';
         return finish('unknown_purchase');
     }
   }
+}
+
+/** Every fulfilled purchase gets its invoice: issueInvoice child `invoice:purchase:<id>`. */
+async function invoicePurchase(purchaseId: string, state: CheckoutState): Promise<void> {
+  state.step = 'invoicing';
+  const invoice = await durable.purchaseInvoiceInput({ purchaseId });
+  if (!invoice) return;
+  const issued = await issueInvoiceAsChild(invoice);
+  await durable.recordPurchaseInvoice({ purchaseId, invoiceId: issued.invoiceId });
+  state.invoice_id = issued.invoiceId;
 }
 
 function applyEvent(purchaseId: string, event: PaymentEvent): Promise<SettleOutcome> {

@@ -49,13 +49,14 @@ export type SettleOutcome =
 
 export interface CheckoutState {
   purchase_id: string;
-  step: 'waiting_for_payment' | 'waiting_for_async_payment' | 'settling' | 'done';
+  step: 'waiting_for_payment' | 'waiting_for_async_payment' | 'settling' | 'invoicing' | 'done';
   order_status: OrderStatus | 'unknown';
   events: Array<{ id: string; kind: PaymentEvent['kind']; source: PaymentEvent['source'] }>;
   outcome: string | null;
   review_reason: string | null;
   credits_added: string | null;
   ledger_entry_id: string | null;
+  invoice_id: string | null;
   waiting_until: string | null;
 }
 
@@ -87,6 +88,7 @@ export interface RefundState {
   purchase_id: string;
   step: 'applying' | 'done';
   outcome: RefundOutcome | null;
+  credit_note_id: string | null;
 }
 
 export interface ReconcileInput {

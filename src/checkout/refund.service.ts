@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { reverseAccrualsFundedBy } from '../payouts/reverse-accruals';
 import type Stripe from 'stripe';
 import { checkReplay, reduceGrantWithEntry } from '../credits/ledger.service';
 import { findGrant, lockBalance } from '../credits/ledger.queries';
@@ -222,6 +223,8 @@ export async function applyRefund(db: Knex, refundId: string): Promise<RefundOut
           })
         : null;
     const clawed = posted ? -BigInt(posted.entry.amount) : 0n;
+    // Publishers' earnings that this purchase funded shrink pro rata (negative carry-forward).
+    if (grant) await reverseAccrualsFundedBy(trx, { grantId: grant.id, refundId: refund.id, fraction: { num: refund.amount_minor, den: charged } });
     const applied = (await updateRefundFrom(trx, refund.id, ['succeeded'], {
       status: 'applied',
       credits_entitled: split.entitled.toString(),

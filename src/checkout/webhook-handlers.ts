@@ -1,6 +1,7 @@
 import type { WebhookHandler } from './webhook-context';
 import { handleCheckoutSessionEvent } from './handlers/checkout-session.handler';
 import { handleChargeRefunded } from './handlers/charge-refunded.handler';
+import { handleConnectAccountUpdated } from './handlers/account-updated.handler';
 
 /**
  * Stripe event type → handler. Every other type is recorded in the inbox and answered 2xx.
@@ -12,4 +13,5 @@ export const webhookHandlers: Readonly<Record<string, WebhookHandler>> = {
   'checkout.session.async_payment_failed': handleCheckoutSessionEvent,
   'checkout.session.expired': handleCheckoutSessionEvent,
   'charge.refunded': handleChargeRefunded,
+  'account.updated': handleConnectAccountUpdated,
 };

@@ -61,26 +61,4 @@ export async function purchaseEntries(db: Knex, accountId: string): Promise<any[
   return db('ledger_entries').where({ account_id: accountId, type: 'purchase' });
 }
 
-/**
- * ARCHITECTURE.md invariants per account and unit: balance == Σ amount, each balance_after is
- * the previous one plus its amount, seq 1..n without gaps, Σ grants.remaining == balance, and
- * no grant below zero.
- */
-export async function expectLedgerInvariants(db: Knex, accountId: string): Promise<void> {
-  for (const unit of ['credits', 'tokens']) {
-    const balance = BigInt((await db('balances').where({ account_id: accountId, unit }).first('balance', 'last_seq')).balance);
-    const entries = await db('ledger_entries').where({ account_id: accountId, unit }).orderBy('seq');
-    let running = 0n;
-    entries.forEach((entry: any, index: number) => {
-      expect(BigInt(entry.seq)).toBe(BigInt(index + 1));
-      running += BigInt(entry.amount);
-      expect(BigInt(entry.balance_after)).toBe(running);
-    });
-    expect(running).toBe(balance);
-    const grants = await db('grants').where({ account_id: accountId, unit });
-    const remaining = grants.reduce((sum: bigint, grant: any) => sum + BigInt(grant.remaining), 0n);
-    expect(remaining).toBe(balance);
-    for (const grant of grants) expect(BigInt(grant.remaining) >= 0n).toBe(true);
-    expect(balance >= 0n).toBe(true);
-  }
-}
+export { expectLedgerInvariants } from './ledger-invariants';

@@ -142,8 +142,8 @@ describe('reconcileCheckouts: missed webhooks', () => {
 
 describe('ensureSchedules', () => {
   it('creates the reconcile schedule once and converges it on every worker start', async () => {
-    // the stack's worker start already created it; calling again is harmless
-    expect(await ensureSchedules(client, config)).toEqual(['settle:reconcile-checkouts']);
+    // every schedule of Settle; calling again is harmless
+    expect(await ensureSchedules(client, config)).toEqual(['settle:reconcile-checkouts', 'settle:month-end-close', 'settle:hourly-overage', 'publisher-payouts-monthly']);
     const handle = client.schedule.getHandle('settle:reconcile-checkouts');
     let description = await handle.describe();
     expect(description.spec.intervals?.map((i) => i.every)).toEqual([15 * 60_000]);
@@ -159,5 +159,9 @@ describe('ensureSchedules', () => {
     const schedules: string[] = [];
     for await (const schedule of client.schedule.list()) schedules.push(schedule.scheduleId);
     expect(schedules.filter((id) => id === 'settle:reconcile-checkouts')).toHaveLength(1);
+    // the test stack runs no schedules (TEMPORAL_SCHEDULES=false): leave none behind to fire mid-suite
+    for (const id of ['settle:reconcile-checkouts', 'settle:month-end-close', 'settle:hourly-overage', 'publisher-payouts-monthly']) {
+      await client.schedule.getHandle(id).delete();
+    }
   });
 });
