@@ -23,6 +23,9 @@ async function issuedInvoice(owner: TestAccount): Promise<Record<string, string>
 const ownedObject: Record<string, (owner: TestAccount) => Promise<Record<string, string>>> = {
   '/v1/usage/:id': async (owner) => ({ id: (await useTool(owner, await newTool(1))).body.id }),
   '/v1/invoices/:id': issuedInvoice,
+  '/v1/billing/credits/purchases/:id': async (owner) => ({
+    id: (await api('POST', '/v1/billing/credits/purchase', { key: owner.key, body: { amount: 100 } })).body.purchase_id,
+  }),
   '/v1/invoices/:id/pdf': issuedInvoice,
 };
 

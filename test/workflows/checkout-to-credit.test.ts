@@ -60,8 +60,8 @@ describe('checkoutToCredit: purchase → signed webhook → credit', () => {
       amount_charged: 50,
       currency: 'usd',
       new_balance: Number((before + 5000n * MICRO) / MICRO),
-      invoice_id: null,
-      workflow: { status: 'COMPLETED', state: { step: 'done', outcome: 'fulfilled', order_status: 'fulfilled' } },
+      invoice_id: expect.stringMatching(/^inv_/),
+      workflow: { status: 'COMPLETED', state: { step: 'done', outcome: 'fulfilled', order_status: 'fulfilled', invoice_id: expect.stringMatching(/^inv_/) } },
     });
     expect((await waitForInbox(db, event.id)).outcome).toBe('signalled');
     await expectLedgerInvariants(db, account.id);
