@@ -4,6 +4,7 @@ import { postCredit } from '../src/credits/ledger.service';
 import { startBenchStack, machine, writeResults } from './lib/bench-stack';
 import { runPgbench } from './lib/pgbench';
 import { runLoad, type LoadResult } from './lib/run-load';
+import { startApiProcesses } from './lib/api-processes';
 
 /**
  * `npm run bench:debit`: POST /v1/usage over HTTP on loopback, across 1,000 accounts and then on
@@ -14,6 +15,8 @@ const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PGBENCH_SCALE = Number(process.env.BENCH_PGBENCH_SCALE ?? 50);
+/** API processes sharing the port (npm run api with API_PROCESSES); 0 = the in-process API of npm start. */
+const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 0);
 
 async function main(): Promise<void> {
   const stack = await startBenchStack();
@@ -28,17 +31,21 @@ async function main(): Promise<void> {
       keys.push(account.api_key);
       if ((i + 1) % 250 === 0) process.stdout.write(`  ${i + 1}/${ACCOUNTS}\n`);
     }
+    const api = API_PROCESSES > 0 ? await startApiProcesses(stack, API_PROCESSES) : null;
+    const apiUrl = api?.url ?? stack.apiUrl;
+    process.stdout.write(`API: ${API_PROCESSES > 0 ? `npm run api with API_PROCESSES=${API_PROCESSES}` : 'in-process (npm start)'}\n`);
     const body = JSON.stringify({ items: [{ type: 'tool', tool: 'bench.tool' }] });
     const load = (targets: string[]): Promise<LoadResult> =>
-      runLoad({ url: stack.apiUrl, path: '/v1/usage', connections: CONNECTIONS, seconds: SECONDS, targets: targets.map((key) => ({ key, body })) });
+      runLoad({ url: apiUrl, path: '/v1/usage', connections: CONNECTIONS, seconds: SECONDS, targets: targets.map((key) => ({ key, body })) });
 
     process.stdout.write('warm-up …\n');
-    await runLoad({ url: stack.apiUrl, path: '/v1/usage', connections: CONNECTIONS, seconds: 3, targets: keys.map((key) => ({ key, body })) });
+    await runLoad({ url: apiUrl, path: '/v1/usage', connections: CONNECTIONS, seconds: 3, targets: keys.map((key) => ({ key, body })) });
     process.stdout.write(`many accounts: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
     const many = await load(keys);
     process.stdout.write(`one hot account: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
     const hot = await load([keys[0]!]);
     process.stdout.write(`pgbench tpcb-like: scale ${PGBENCH_SCALE}, ${CONNECTIONS} clients × ${SECONDS} s …\n`);
+    await api?.stop();
     const pgbench = runPgbench(stack.databaseUrl, { clients: CONNECTIONS, seconds: SECONDS, scale: PGBENCH_SCALE });
 
     const ratio = (result: LoadResult) => Number((result.requestsPerSec / pgbench.tps).toFixed(2));
@@ -46,7 +53,7 @@ async function main(): Promise<void> {
       benchmark: 'debit',
       at: new Date().toISOString(),
       machine: machine(),
-      settings: { accounts: ACCOUNTS, seconds: SECONDS, connections: CONNECTIONS, pgbench_scale: PGBENCH_SCALE },
+      settings: { accounts: ACCOUNTS, seconds: SECONDS, connections: CONNECTIONS, pgbench_scale: PGBENCH_SCALE, api_processes: API_PROCESSES },
       pgbench_tpcb_like: { tps: pgbench.tps, latency_avg_ms: pgbench.latencyMs },
       many_accounts: { ...many, ratio_to_pgbench: ratio(many), target: '≥ 1.0× and p99 < 25 ms' },
       hot_account: { ...hot, ratio_to_pgbench: ratio(hot), target: '≥ 0.5×' },

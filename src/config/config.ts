@@ -14,6 +14,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 
 export const envSchema = z.object({
   PORT: port.default(8080),
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1).meta({ description: 'npm run api: HTTP processes sharing PORT (node:cluster), e.g. one per core' }),
   DATA_DIR: z.string().min(1).default('./.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.url().optional(),

@@ -23,7 +23,7 @@ export class DebitBatcher {
 
   constructor(
     private readonly db: Knex,
-    private readonly maxInFlight = 4,
+    private readonly maxInFlight = 2,
     private readonly maxBatch = 100,
   ) {}
 
