@@ -2,7 +2,8 @@ import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import type { Config } from '../src/config/config';
-import type { IssueInvoiceInput } from '../src/invoices/issue-invoice.types';
+import { issueInvoiceNow } from '../src/invoices/issue-invoice-now';
+import { invoiceSettingsFromConfig } from '../src/invoices/invoice-settings';
 import { parsePeriodKey } from '../src/periods/compute/calendar-month';
 import { hourWindow } from '../src/periods/compute/close-rules';
 import { completeAccountClose, prepareAccountClose } from '../src/periods/close.service';
@@ -25,6 +26,7 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
 
 /** The month-end close and hourly overage steps; batch activities heartbeat per account. */
 export function createPeriodActivities(deps: { config: Config; db: Knex; stripe: Stripe }) {
+  const invoiceSettings = invoiceSettingsFromConfig(deps.config);
   return {
     async beginClose(input: { period: string; workflowId: string }) {
       const period = parsePeriodKey(input.period);
@@ -38,33 +40,21 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
       return accountsToClose(deps.db, input.period, parsePeriodKey(input.period)!.start, input.afterId, input.limit);
     },
 
-    /** Steps 1–3 for a page of accounts; one account failing does not stop the others. */
-    async prepareCloses(input: { period: string; accountIds: string[] }) {
-      const prepared: Array<{ accountId: string; invoice: IssueInvoiceInput | null }> = [];
-      const skipped: string[] = [];
+    /**
+     * A page of accounts, each closed end to end: steps 0–3, the period invoice (issueInvoice's
+     * own idempotent steps, in place: see issueInvoiceNow) and the period row. One account
+     * failing does not stop the others; its reason is recorded and a re-run retries it.
+     */
+    async closeAccounts(input: { period: string; accountIds: string[] }) {
+      let done = 0;
       const failures: CloseFailure[] = [];
-      // Accounts are independent (each locks only its own rows): a few at a time.
       await mapConcurrent(input.accountIds, ACCOUNTS_IN_PARALLEL, async (accountId, index) => {
         heartbeat({ index });
         try {
-          const result = await prepareAccountClose(deps, accountId, input.period);
-          if (result.outcome === 'prepared') prepared.push({ accountId, invoice: result.invoice });
-          else skipped.push(accountId);
-        } catch (error) {
-          failures.push({ account_id: accountId, reason: reasonOf(error) });
-        }
-      });
-      return { prepared, skipped, failures };
-    },
-
-    /** Step 5 and the move to the next period, then the run's progress row. */
-    async completeCloses(input: { period: string; closed: Array<{ accountId: string; invoiceId: string | null }>; failures: CloseFailure[] }) {
-      let done = 0;
-      const failures = [...input.failures];
-      await mapConcurrent(input.closed, ACCOUNTS_IN_PARALLEL, async ({ accountId, invoiceId }, index) => {
-        heartbeat({ index });
-        try {
-          await completeAccountClose(deps.db, accountId, input.period, invoiceId);
+          const prepared = await prepareAccountClose(deps, accountId, input.period);
+          if (prepared.outcome !== 'prepared') return;
+          const invoice = prepared.invoice ? await issueInvoiceNow(deps.db, invoiceSettings, prepared.invoice) : null;
+          await completeAccountClose(deps.db, accountId, input.period, invoice?.invoiceId ?? null);
           done++;
         } catch (error) {
           failures.push({ account_id: accountId, reason: reasonOf(error) });

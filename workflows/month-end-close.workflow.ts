@@ -1,12 +1,11 @@
 import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { issueInvoiceAsChild } from './issue-invoice.workflow';
 
 const { beginClose, listAccountsToClose, finishClose } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumInterval: '30 seconds' },
 });
-const { prepareCloses, completeCloses } = proxyActivities<Activities>({
+const { closeAccounts } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { maximumInterval: '30 seconds' },
@@ -32,15 +31,15 @@ export interface CloseState {
 export const closeStateQuery = defineQuery<CloseState>('state');
 
 const PAGE = 200;
-const INVOICES_IN_PARALLEL = 100;
 
 /**
  * monthEndClose (id `close:<YYYY-MM>`): closes every account whose period ended, a page at a
- * time. Per account: expire/roll over included credits, grant the next period, report overage
- * to Stripe meters (steps 1–3, one batch activity), issue the period invoice (issueInvoice child
- * workflows), record the period row (step 5). Every step is idempotent per account, so a re-run
- * or a retried activity continues the work and does nothing twice. Long closes continue as new
- * to keep the history bounded; progress travels with them.
+ * time (one batch activity per page, heartbeating per account). Per account: expire/roll over
+ * included credits, grant the next period, report overage to Stripe meters, issue the period
+ * invoice (issueInvoice's steps, keyed by `period:<account>:<YYYY-MM>`), record the period row.
+ * Every step is idempotent per account, so a re-run or a retried activity continues the work
+ * and does nothing twice. Long closes continue as new to keep the history bounded; progress
+ * travels with them and is the `state` query's answer.
  */
 export async function monthEndClose(input: MonthEndCloseInput) {
   const state: CloseState = input.progress ?? { period: input.period, status: 'starting', accounts_total: 0, accounts_done: 0, failures: [] };
@@ -58,19 +57,7 @@ export async function monthEndClose(input: MonthEndCloseInput) {
     if (page.length === 0) break;
     afterId = page[page.length - 1]!;
 
-    const prepared = await prepareCloses({ period: input.period, accountIds: page });
-    const closed: Array<{ accountId: string; invoiceId: string | null }> = [];
-    const failures = [...prepared.failures];
-    for (let i = 0; i < prepared.prepared.length; i += INVOICES_IN_PARALLEL) {
-      const chunk = prepared.prepared.slice(i, i + INVOICES_IN_PARALLEL);
-      const results = await Promise.allSettled(chunk.map((item) => (item.invoice ? issueInvoiceAsChild(item.invoice) : Promise.resolve(null))));
-      results.forEach((result, index) => {
-        const accountId = chunk[index]!.accountId;
-        if (result.status === 'fulfilled') closed.push({ accountId, invoiceId: result.value?.invoiceId ?? null });
-        else failures.push({ account_id: accountId, reason: `invoice: ${failureMessage(result.reason)}` });
-      });
-    }
-    const completed = await completeCloses({ period: input.period, closed, failures });
+    const completed = await closeAccounts({ period: input.period, accountIds: page });
     state.accounts_done += completed.done;
     state.failures.push(...completed.failures);
 
@@ -84,7 +71,3 @@ export async function monthEndClose(input: MonthEndCloseInput) {
   return result;
 }
 
-function failureMessage(reason: unknown): string {
-  if (!(reason instanceof Error)) return String(reason);
-  return reason.cause instanceof Error ? reason.cause.message : reason.message;
-}
