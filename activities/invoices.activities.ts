@@ -2,9 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { Config } from '../src/config/config';
 import { invoiceSettingsFromConfig } from '../src/invoices/invoice-settings';
-import { ensureInvoicePdf } from '../src/invoices/invoice-pdf.service';
-import { createDraft, finalizeInvoice } from '../src/invoices/invoices.service';
-import type { IssueInvoiceInput } from '../src/invoices/issue-invoice.types';
+import { issueInvoiceNow } from '../src/invoices/issue-invoice-now';
+import type { IssueInvoiceInput, IssueInvoiceResult } from '../src/invoices/issue-invoice.types';
 import { AppError } from '../src/shared/errors';
 
 /** A domain error no retry can fix becomes a non-retryable failure carrying its code; others retry. */
@@ -19,23 +18,16 @@ async function asActivity<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The issueInvoice steps; each is idempotent (keyed by the invoice source or id). */
+/** The issueInvoice steps, run together; each is idempotent (keyed by the invoice source or id). */
 export function createInvoiceActivities(deps: { config: Config; db: Knex }) {
   const settings = invoiceSettingsFromConfig(deps.config);
   return {
-    async createInvoiceDraft(input: IssueInvoiceInput): Promise<{ invoiceId: string; status: 'draft' | 'finalized' }> {
-      const row = await asActivity(() => createDraft(deps.db, input));
-      return { invoiceId: row.id, status: row.status };
-    },
-
-    async finalizeInvoiceDraft(input: { invoiceId: string }): Promise<{ number: string; totalMinor: number; issuedAt: string }> {
-      const row = await asActivity(() => finalizeInvoice(deps.db, settings, input.invoiceId));
-      return { number: row.number!, totalMinor: Number(row.total_minor), issuedAt: row.issued_at!.toISOString() };
-    },
-
-    async renderInvoicePdf(input: { invoiceId: string }): Promise<{ pdfSha256: string; byteSize: number }> {
-      const document = await asActivity(() => ensureInvoicePdf(deps.db, input.invoiceId));
-      return { pdfSha256: document.sha256, byteSize: document.byte_size };
+    /** draft → finalize → PDF; each step idempotent (by source, then by invoice id). */
+    async issueInvoiceSteps(input: IssueInvoiceInput): Promise<IssueInvoiceResult> {
+      return asActivity(async () => {
+        const issued = await issueInvoiceNow(deps.db, settings, input);
+        return { invoiceId: issued.invoiceId, number: issued.number, totalMinor: issued.totalMinor, pdfSha256: issued.pdfSha256 };
+      });
     },
   };
 }
