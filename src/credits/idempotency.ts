@@ -20,3 +20,8 @@ export function idempotencyKeyOf(req: Request, bodyKey?: string): { key: string;
 }
 
 export const REPLAYED_HEADERS = { 'Idempotent-Replayed': 'true' };
+
+/** 201 with the result, marked as a replay when the key had been used before. */
+export function createdOrReplayed(result: { replayed: boolean; body: unknown }) {
+  return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+}

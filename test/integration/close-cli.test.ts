@@ -1,21 +1,11 @@
-import { main } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/output';
 import { accountIn, privatePeriod } from '../helpers/close-world';
 import { testDb } from '../helpers/db';
-import { readStackInfo } from '../helpers/stack-info';
+import { settle } from '../helpers/settle-cli';
 
 /** `settle close --period` against the stack's API (and the stack's worker). */
 const db = testDb();
 afterAll(() => db.destroy());
 
-async function settle(...args: string[]) {
-  const stack = readStackInfo();
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), isTTY: false };
-  const code = await main(['node', 'settle', '--api-url', stack.apiUrl, '--api-key', stack.adminApiKey, '--poll-ms', '100', ...args], io);
-  return { code, out, err };
-}
 
 describe('settle close', () => {
   it('closes a period with progress and a summary; running it again changes nothing', async () => {

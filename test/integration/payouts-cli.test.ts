@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { main } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/output';
 import { markPayoutFailed } from '../../src/payouts/send-transfer';
 import { preparePayout } from '../../src/payouts/prepare-payout';
 import { testDb } from '../helpers/db';
+import { settle } from '../helpers/settle-cli';
 import { makeAccount, makePublisher, makeTool, monthStart, periodOf, planOne, testConfig, useTools } from '../helpers/payout-harness';
 import { readStackInfo } from '../helpers/stack-info';
 
@@ -12,14 +11,6 @@ import { readStackInfo } from '../helpers/stack-info';
 const db = testDb();
 afterAll(() => db.destroy());
 
-async function settle(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const stack = readStackInfo();
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line), isTTY: false };
-  const code = await main(['node', 'settle', '--api-url', stack.apiUrl, '--api-key', stack.adminApiKey, '--poll-ms', '100', ...args], io);
-  return { code, out, err };
-}
 
 async function earning(monthsAgo: number, quantity: number) {
   const month = monthStart(monthsAgo);

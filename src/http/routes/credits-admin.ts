@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { grantCredits } from '../../credits/credits.service';
-import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
 import { createVoucher } from '../../credits/vouchers.service';
 import { requestHash } from '../../shared/request-hash';
 import { defineRoute } from '../route';
@@ -37,7 +37,7 @@ export const creditAdminRoutes = [
         key,
         requestHash: requestHash('POST /v1/admin/credits/deposit', req.body),
       });
-      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+      return createdOrReplayed(result);
     },
   }),
   defineRoute({
@@ -72,7 +72,7 @@ export const creditAdminRoutes = [
         key,
         requestHash: requestHash('POST /v1/admin/grants', req.body),
       });
-      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+      return createdOrReplayed(result);
     },
   }),
   defineRoute({
@@ -98,7 +98,7 @@ export const creditAdminRoutes = [
         key,
         requestHash: requestHash('POST /v1/admin/tokens/grant', req.body),
       });
-      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+      return createdOrReplayed(result);
     },
   }),
   defineRoute({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { billingCredits, streamStatement, subscription, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
 import { debitPlain } from '../../credits/credits.service';
-import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
 import { spendableBalances } from '../../credits/ledger.queries';
 import { listEntries } from '../../credits/reports.queries';
 import { transactionView } from '../../credits/ledger-views';
@@ -103,7 +103,7 @@ export const creditRoutes = [
         items: body.items,
         purchaseUrl: `${deps.config.PUBLIC_URL ?? ''}/v1/billing/credits/purchase`,
       });
-      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+      return createdOrReplayed(result);
     },
   }),
   defineRoute({
@@ -126,7 +126,7 @@ export const creditRoutes = [
         key,
         requestHash: requestHash('POST /v1/credits/debit', req.body),
       });
-      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+      return createdOrReplayed(result);
     },
   }),
   defineRoute({

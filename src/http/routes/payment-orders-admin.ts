@@ -3,7 +3,7 @@ import { findPackage } from '../../catalog/catalog.queries';
 import { RECONCILE_WORKFLOW } from '../../checkout/checkout.types';
 import { pricePurchase, MAX_PURCHASE_MICRO, MIN_PURCHASE_MICRO } from '../../checkout/compute/price-purchase';
 import { createManualOrder, manualOrderBody, markManualOrderPaid } from '../../checkout/manual-orders.service';
-import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
 import { creditsToMicro, majorToMinor } from '../../shared/amounts';
 import { creditPriceMicroMinor } from '../../shared/credit-price';
 import { ValidationError } from '../../shared/errors';
@@ -96,7 +96,7 @@ export const paymentOrderAdminRoutes = [
         idempotencyKey: idempotency.given ? idempotency.key : null,
         requestHash: requestHash('POST /v1/admin/payment-orders', body),
       });
-      return { status: 201, body: manualOrderBody(order), ...(replayed ? { headers: REPLAYED_HEADERS } : {}) };
+      return createdOrReplayed({ replayed, body: manualOrderBody(order) });
     },
   }),
   defineRoute({

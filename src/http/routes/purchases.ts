@@ -5,7 +5,7 @@ import { createCheckoutPurchase, purchaseCreatedBody } from '../../checkout/purc
 import { purchaseView } from '../../checkout/purchase-view';
 import { findPaymentOrder } from '../../checkout/payment-orders.queries';
 import { pricePurchase, wholePriceStepMicro } from '../../checkout/compute/price-purchase';
-import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
 import { creditsToMicro, microToCredits } from '../../shared/amounts';
 import { creditPriceMicroMinor } from '../../shared/credit-price';
 import { AppError, NotFoundError, ValidationError } from '../../shared/errors';
@@ -68,7 +68,7 @@ async function checkout(deps: AppDeps, req: Request, accountId: string, endpoint
     idempotencyKey: idempotency.given ? idempotency.key : null,
     requestHash: requestHash(endpoint, body),
   });
-  return { status: 201, body: purchaseCreatedBody(order), ...(replayed ? { headers: REPLAYED_HEADERS } : {}) };
+  return createdOrReplayed({ replayed, body: purchaseCreatedBody(order) });
 }
 
 export const purchaseRoutes = [

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { listPlans } from '../../catalog/catalog.queries';
 import { debitPlain } from '../../credits/credits.service';
-import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
 import { spendableBalances } from '../../credits/ledger.queries';
 import { transactionView } from '../../credits/ledger-views';
 import { listEntries } from '../../credits/reports.queries';
@@ -58,7 +58,7 @@ export const tokenRoutes = [
         key,
         requestHash: requestHash('POST /v1/tokens/consume', req.body),
       });
-      return { status: 201, body: result.body, headers: result.replayed ? REPLAYED_HEADERS : undefined };
+      return createdOrReplayed(result);
     },
   }),
   defineRoute({
