@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -81,7 +82,10 @@ export async function startEmbeddedPostgres(options: {
     databaseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
     port,
     async stop() {
-      await server.stop();
+      // Ctrl-C reaches PostgreSQL too (same process group): once it has exited there is nothing
+      // to stop, and waiting for its exit event would wait forever.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       log.end();
     },
   };

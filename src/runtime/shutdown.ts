@@ -1,11 +1,15 @@
 /**
- * Ctrl-C, SIGTERM or SIGHUP: stop everything in order, then exit. A second signal, or a stop that takes
- * longer than 10 s, exits at once (children are still signalled by their own stop routines).
+ * Ctrl-C, SIGTERM or SIGHUP: stop everything in order, then exit. A second signal from the
+ * user, or a stop that takes longer than 9 s, exits at once.
  */
 export function onShutdownSignal(stop: () => Promise<void>, timeoutMs = 9000): void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
+  const handler = (signal: NodeJS.Signals | 'parent exited') => {
+    if (stopping) {
+      // Ctrl-C also ends npm and its shell, which orphans us: that is not a second request.
+      if (signal === 'parent exited') return;
+      process.exit(130);
+    }
     stopping = true;
     process.stdout.write(`\n${signal}: stopping Settle …\n`);
     const timer = setTimeout(() => {
@@ -27,7 +31,7 @@ export function onShutdownSignal(stop: () => Promise<void>, timeoutMs = 9000): v
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   process.on('SIGHUP', handler);
-  watchParent(() => handler('SIGHUP'));
+  watchParent(() => handler('parent exited'));
 }
 
 /**
