@@ -11,11 +11,13 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'settle-npm-start-'));
 
-function startNpm(): { child: ChildProcess; banner: Promise<{ apiUrl: string; adminKey: string }> } {
+function startNpm(options: { ownProcessGroup?: boolean } = {}): { child: ChildProcess; banner: Promise<{ apiUrl: string; adminKey: string }> } {
   const child = spawn('npm', ['start'], {
     cwd: root,
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // like a terminal's foreground job: Ctrl-C signals the whole group
+    detached: options.ownProcessGroup ?? false,
   });
   let output = '';
   const banner = new Promise<{ apiUrl: string; adminKey: string }>((resolve, reject) => {
@@ -105,5 +107,17 @@ describe('npm start', () => {
     expect(key.status).toBe(201);
     const secondStop = await stop(second.child);
     expect(alive(secondStop.tree)).toEqual([]);
+  }, 120000);
+
+  it('stops within 10 s on Ctrl-C (SIGINT to the whole process group), leaving nothing behind', async () => {
+    const run = startNpm({ ownProcessGroup: true });
+    await run.banner;
+    const tree = [run.child.pid!, ...descendants(run.child.pid!)];
+    tree.forEach((pid) => everSeen.add(pid));
+    const started = Date.now();
+    process.kill(-run.child.pid!, 'SIGINT');
+    while (alive(tree).length > 0 && Date.now() - started < 15000) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(tree)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(10000);
   }, 120000);
 });
