@@ -7,7 +7,8 @@ const { beginClose, listAccountsToClose, finishClose } = proxyActivities<Activit
 });
 const { closeAccounts } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  // each account heartbeats; a page whose worker went away is retried within seconds
+  heartbeatTimeout: '15 seconds',
   retry: { maximumInterval: '30 seconds' },
 });
 

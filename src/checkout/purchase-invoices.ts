@@ -11,6 +11,13 @@ import { findRefund } from './refunds.queries';
 export async function purchaseInvoiceInput(db: Knex, purchaseId: string): Promise<IssueInvoiceInput | null> {
   const order = await findPaymentOrder(db, purchaseId);
   if (!order || !['fulfilled', 'refunded'].includes(order.status)) return null;
+  // Issued already (a later event's run): the order may have learnt more since (a payment
+  // intent), and the invoice must not be asked for again with different details.
+  const issued = await db('invoices').where({ source: `purchase:${order.id}` }).first('id');
+  if (issued) {
+    await recordPurchaseInvoice(db, order.id, issued.id as string);
+    return null;
+  }
   const charged = Number(order.amount_charged_minor ?? order.amount_due_minor);
   const credits = microToCredits(order.credits_added);
   return {
@@ -19,7 +26,8 @@ export async function purchaseInvoiceInput(db: Knex, purchaseId: string): Promis
     kind: 'invoice',
     currency: order.charged_currency ?? order.currency,
     lines: [{ description: `${order.package_id ? `Credit package ${order.package_id}: ` : ''}${credits} credits`, quantity: 1, unitAmountMinor: charged, amountMinor: charged }],
-    paymentReference: order.stripe_payment_intent ?? order.payment_reference ?? order.id,
+    // stable for the order's whole life: the manual settlement's reference, else our purchase id
+    paymentReference: order.payment_reference ?? order.id,
     taxInclusive: true,
   };
 }

@@ -129,7 +129,7 @@ describe('monthEndClose', () => {
       expect(meterEventsOf(world.proxy, account.customer)).toHaveLength(1);
       expect(await db('invoices').where({ account_id: account.id })).toHaveLength(1);
     }
-  });
+  }, 120_000);
 
   it('hourly reports and the final report sum exactly to the overage', async () => {
     const period = privatePeriod();
