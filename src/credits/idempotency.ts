@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request } from 'express';
 import { ValidationError } from '../shared/errors';
+import { requestHash } from '../shared/request-hash';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
@@ -17,6 +18,11 @@ export function idempotencyKeyOf(req: Request, bodyKey?: string): { key: string;
   if (key === undefined) return { key: `auto:${crypto.randomUUID()}`, given: false };
   if (key.length < 1 || key.length > 255) throw new ValidationError('Idempotency-Key must be 1 to 255 characters', { field: 'idempotency_key' });
   return { key: `req:${key}`, given: true };
+}
+
+/** The key and what "the same request" means for it: this endpoint and this exact body. */
+export function idempotencyOf(req: Request, bodyKey?: string): { key: string; requestHash: string } {
+  return { key: idempotencyKeyOf(req, bodyKey).key, requestHash: requestHash(`${req.method} ${req.path}`, req.body) };
 }
 
 export const REPLAYED_HEADERS = { 'Idempotent-Replayed': 'true' };

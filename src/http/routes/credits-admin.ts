@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { grantCredits } from '../../credits/credits.service';
-import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
 import { createVoucher } from '../../credits/vouchers.service';
-import { requestHash } from '../../shared/request-hash';
 import { defineRoute } from '../route';
 import { creditAmount, tokenAmount } from '../schemas/amounts';
 import { idParam, isoDateTime } from '../schemas/common';
@@ -26,7 +25,7 @@ export const creditAdminRoutes = [
     errors: [409],
     response: posted,
     handler: async ({ body, req, deps }) => {
-      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const idempotency = idempotencyOf(req, body.idempotency_key);
       const result = await grantCredits(deps.db, {
         accountId: body.account_id,
         unit: 'credits',
@@ -34,8 +33,7 @@ export const creditAdminRoutes = [
         amount: body.amount,
         type: 'deposit',
         description: body.description ?? 'Deposit',
-        key,
-        requestHash: requestHash('POST /v1/admin/credits/deposit', req.body),
+        ...idempotency,
       });
       return createdOrReplayed(result);
     },
@@ -59,7 +57,7 @@ export const creditAdminRoutes = [
     errors: [409],
     response: posted,
     handler: async ({ body, req, deps }) => {
-      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const idempotency = idempotencyOf(req, body.idempotency_key);
       const result = await grantCredits(deps.db, {
         accountId: body.account_id,
         unit: 'credits',
@@ -69,8 +67,7 @@ export const creditAdminRoutes = [
         description: body.description ?? `${body.kind} grant`,
         expiresAt: body.expires_at ?? null,
         priority: body.priority,
-        key,
-        requestHash: requestHash('POST /v1/admin/grants', req.body),
+        ...idempotency,
       });
       return createdOrReplayed(result);
     },
@@ -86,7 +83,7 @@ export const creditAdminRoutes = [
     errors: [409],
     response: posted,
     handler: async ({ body, req, deps }) => {
-      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const idempotency = idempotencyOf(req, body.idempotency_key);
       const result = await grantCredits(deps.db, {
         accountId: body.account_id,
         unit: 'tokens',
@@ -95,8 +92,7 @@ export const creditAdminRoutes = [
         type: 'grant',
         description: body.description ?? 'Token grant',
         expiresAt: body.expires_at ?? null,
-        key,
-        requestHash: requestHash('POST /v1/admin/tokens/grant', req.body),
+        ...idempotency,
       });
       return createdOrReplayed(result);
     },

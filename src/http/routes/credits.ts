@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { billingCredits, streamStatement, subscription, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
 import { debitPlain } from '../../credits/credits.service';
-import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
 import { spendableBalances } from '../../credits/ledger.queries';
 import { listEntries } from '../../credits/reports.queries';
 import { transactionView } from '../../credits/ledger-views';
 import { recordUsage } from '../../credits/usage.service';
 import { redeemVoucher } from '../../credits/vouchers.service';
 import { microToCredits } from '../../shared/amounts';
-import { requestHash } from '../../shared/request-hash';
 import { ValidationError } from '../../shared/errors';
 import { accountIdOf } from '../principal';
 import { defineRoute } from '../route';
@@ -91,11 +90,11 @@ export const creditRoutes = [
     },
     handler: async ({ body, req, principal, deps }) => {
       const accountId = accountIdOf(principal);
-      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const idempotency = idempotencyOf(req, body.idempotency_key);
       const result = await recordUsage(deps.db, {
         accountId,
-        idempotencyKey: key,
-        requestHash: requestHash('POST /v1/usage', req.body),
+        idempotencyKey: idempotency.key,
+        requestHash: idempotency.requestHash,
         agent: body.agent ?? null,
         taskId: body.task_id ?? null,
         timestamp: body.timestamp ? new Date(body.timestamp) : null,
@@ -117,14 +116,13 @@ export const creditRoutes = [
     errors: [402, 409],
     response: { status: 201, description: 'the ledger entry', schema: z.object({ data: transaction }) },
     handler: async ({ body, req, principal, deps }) => {
-      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const idempotency = idempotencyOf(req, body.idempotency_key);
       const result = await debitPlain(deps.db, {
         accountId: accountIdOf(principal),
         unit: 'credits',
         amount: body.amount,
         description: body.description ?? null,
-        key,
-        requestHash: requestHash('POST /v1/credits/debit', req.body),
+        ...idempotency,
       });
       return createdOrReplayed(result);
     },

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { listPlans } from '../../catalog/catalog.queries';
 import { debitPlain } from '../../credits/credits.service';
-import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
 import { spendableBalances } from '../../credits/ledger.queries';
 import { transactionView } from '../../credits/ledger-views';
 import { listEntries } from '../../credits/reports.queries';
-import { requestHash } from '../../shared/request-hash';
 import { accountIdOf } from '../principal';
 import { defineRoute } from '../route';
 import { tokenAmount } from '../schemas/amounts';
@@ -49,14 +48,13 @@ export const tokenRoutes = [
     errors: [402, 409],
     response: { status: 201, description: 'the ledger entry', schema: z.object({ data: z.record(z.string(), z.unknown()) }) },
     handler: async ({ body, req, principal, deps }) => {
-      const { key } = idempotencyKeyOf(req, body.idempotency_key);
+      const idempotency = idempotencyOf(req, body.idempotency_key);
       const result = await debitPlain(deps.db, {
         accountId: accountIdOf(principal),
         unit: 'tokens',
         amount: body.amount,
         description: body.description ?? null,
-        key,
-        requestHash: requestHash('POST /v1/tokens/consume', req.body),
+        ...idempotency,
       });
       return createdOrReplayed(result);
     },
