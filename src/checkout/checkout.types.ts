@@ -98,5 +98,5 @@ export interface ReconcileInput {
 
 export interface ReconcileResult {
   inbox: { redispatched: number; failed: number };
-  sessions: { listed: number; paid: number; started: number; skipped: number };
+  sessions: { listed: number; paid: number; started: number; skipped: number; expired: number };
 }

@@ -5,11 +5,13 @@ import type { PaymentEvent, ReconcileResult } from './checkout.types';
 import { signalCheckout } from './checkout-workflows';
 import { pendingOrdersAmong } from './payment-orders.queries';
 import { purchaseOfSession } from './webhook-events';
+import { closeOrder } from './settle.service';
 
 /**
  * Missed webhooks: completed, paid Checkout Sessions whose order is still pending get their
  * checkoutToCredit workflow started (or joined) with the session Stripe listed as the payment
- * event. Stripe's own API answer is as authoritative as its signed event.
+ * event. Stripe's own API answer is as authoritative as its signed event. Orders whose session
+ * expired long ago with no event at all are closed as expired.
  */
 export async function reconcilePaidSessions(
   deps: { db: Knex; temporal: Client; taskQueue: string; listSessions: CompletedSessionLister },
@@ -38,5 +40,30 @@ export async function reconcilePaidSessions(
     };
     await signalCheckout(deps.temporal, deps.taskQueue, order, event);
   }
-  return { listed: sessions.length, paid: paid.length, started: pending.length, skipped: paid.length - pending.length };
+  const expired = await expireStaleOrders(deps.db, { since, now: new Date(), paid: new Set(byPurchase.keys()) });
+  return { listed: sessions.length, paid: paid.length, started: pending.length, skipped: paid.length - pending.length, expired };
+}
+
+/** A Checkout Session expires, and Stripe says so within minutes; an hour covers a late event. */
+const EXPIRY_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Orders whose Checkout Session expired more than an hour ago, with no event at all (the
+ * checkout.session.expired webhook was lost), are closed `expired`, as that event would have.
+ * Only sessions inside the lookback window, so Stripe's listing of paid sessions covers them: an
+ * order Stripe listed as paid in this pass is never expired, whatever its session's expiry says.
+ */
+async function expireStaleOrders(db: Knex, input: { since: Date; now: Date; paid: Set<string> }): Promise<number> {
+  const stale: Array<{ id: string }> = await db('payment_orders')
+    .where({ source: 'checkout', status: 'pending', awaiting_async_payment: false })
+    .where('expires_at', '<', new Date(input.now.getTime() - EXPIRY_GRACE_MS))
+    .where('expires_at', '>', input.since)
+    .select('id');
+  let expired = 0;
+  for (const { id } of stale) {
+    if (input.paid.has(id)) continue;
+    const outcome = await closeOrder(db, id, 'expired', 'the Checkout Session expired unpaid (no expiry event arrived)');
+    if (outcome.kind === 'closed') expired++;
+  }
+  return expired;
 }

@@ -78,6 +78,23 @@ function listed(purchaseId: string | null, amountTotal: number, paymentStatus = 
 }
 
 describe('reconcileCheckouts: missed webhooks', () => {
+  it('expires orders whose session expired over an hour ago without any event, but never one Stripe lists as paid', async () => {
+    const account = await createTestAccount();
+    const lost = await purchaseCredits(account, 100);
+    const paidLate = await purchaseCredits(account, 150);
+    const recent = await purchaseCredits(account, 120);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await db('payment_orders').whereIn('id', [lost.purchase_id, paidLate.purchase_id]).update({ expires_at: twoHoursAgo });
+    await db('payment_orders').where({ id: recent.purchase_id }).update({ expires_at: new Date(Date.now() - 10 * 60_000) });
+
+    const result = await reconcileWith([listed(paidLate.purchase_id, toMinor(paidLate.amount_due))]);
+    expect(result.sessions).toMatchObject({ started: 1, expired: 1 });
+    expect(await orderRow(db, lost.purchase_id)).toMatchObject({ status: 'expired' });
+    expect((await orderRow(db, recent.purchase_id)).status).toBe('pending'); // still inside the hour of grace
+    await waitForOrder(db, paidLate.purchase_id, 'fulfilled');
+    expect(await purchaseEntries(db, account.id)).toHaveLength(1);
+  });
+
   it('starts checkoutToCredit for paid sessions whose order is still pending, and only those', async () => {
     const account = await createTestAccount();
     const missed = await purchaseCredits(account, 400);
@@ -95,7 +112,7 @@ describe('reconcileCheckouts: missed webhooks', () => {
     ];
     const since: Date[] = [];
     const result = await reconcileWith(sessions, since);
-    expect(result.sessions).toEqual({ listed: 5, paid: 4, started: 1, skipped: 3 });
+    expect(result.sessions).toEqual({ listed: 5, paid: 4, started: 1, skipped: 3, expired: 0 });
     const lookback = Date.now() - since[0]!.getTime();
     expect(lookback).toBeGreaterThan(71 * 3600_000);
     expect(lookback).toBeLessThan(73 * 3600_000);
@@ -107,7 +124,7 @@ describe('reconcileCheckouts: missed webhooks', () => {
     expect(await creditsBalance(db, account.id)).toBe(700n * 1_000_000n);
 
     // a second pass finds nothing left to do; the late webhook for the missed one credits nothing
-    expect((await reconcileWith(sessions)).sessions).toEqual({ listed: 5, paid: 4, started: 0, skipped: 4 });
+    expect((await reconcileWith(sessions)).sessions).toEqual({ listed: 5, paid: 4, started: 0, skipped: 4, expired: 0 });
     const late = checkoutSessionEvent('checkout.session.completed', { purchaseId: missed.purchase_id, amountTotal: toMinor(missed.amount_due) });
     await postWebhook(late);
     await waitForInbox(db, late.id);
