@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { previousPeriodKey } from '../src/periods/compute/calendar-month';
 import { monthEndClose } from './month-end-close.workflow';
 
 /**
@@ -9,8 +10,7 @@ import { monthEndClose } from './month-end-close.workflow';
  */
 export async function scheduledClose(): Promise<string> {
   const started = workflowInfo().startTime;
-  const previous = new Date(Date.UTC(started.getUTCFullYear(), started.getUTCMonth() - 1, 1));
-  const period = `${previous.getUTCFullYear()}-${String(previous.getUTCMonth() + 1).padStart(2, '0')}`;
+  const period = previousPeriodKey(started);
   const workflowId = `close:${period}`;
   await startChild(monthEndClose, {
     workflowId,

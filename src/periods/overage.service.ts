@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config/config';
 import { consumedBetween } from '../credits/reports.queries';
 import { AppError } from '../shared/errors';
-import { monthContaining, parsePeriodKey } from './compute/calendar-month';
+import { parsePeriodKey, periodKey } from './compute/calendar-month';
 import { overageIdentifier, overageToReport } from './compute/close-rules';
 import { lockPeriodRow } from './periods.queries';
 
@@ -91,10 +91,5 @@ export async function overageAccountsPage(db: Knex, afterId: string | null, limi
     .limit(limit)
     .select('a.id', 'a.period_start');
   if (afterId) query.where('a.id', '>', afterId);
-  return (await query).map((row: { id: string; period_start: Date }) => ({ id: row.id, period: periodKeyOf(row.period_start) }));
-}
-
-function periodKeyOf(start: Date): string {
-  const period = monthContaining(start);
-  return `${period.start.getUTCFullYear()}-${String(period.start.getUTCMonth() + 1).padStart(2, '0')}`;
+  return (await query).map((row: { id: string; period_start: Date }) => ({ id: row.id, period: periodKey(row.period_start) }));
 }

@@ -1,4 +1,4 @@
-import { monthContaining, nextMonth, parsePeriodKey, periodKey } from '../../src/periods/compute/calendar-month';
+import { monthContaining, nextMonth, parsePeriodKey, periodKey, previousPeriodKey } from '../../src/periods/compute/calendar-month';
 
 describe('calendar months (UTC)', () => {
   it.each([
@@ -23,5 +23,13 @@ describe('calendar months (UTC)', () => {
     ['2026-1', null],
   ])('parses %s', (key, start) => {
     expect(parsePeriodKey(key)?.start.toISOString() ?? null).toBe(start);
+  });
+
+  it.each([
+    ['2026-11-01T00:05:00Z', '2026-10'],
+    ['2027-01-01T00:05:00Z', '2026-12'],
+    ['2026-03-31T23:59:59Z', '2026-02'],
+  ])('a close started at %s closes %s', (instant, period) => {
+    expect(previousPeriodKey(new Date(instant))).toBe(period);
   });
 });

@@ -20,6 +20,11 @@ export function periodKey(period: Period | Date): string {
   return `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
+/** The month before the one containing `instant`: what a close started on the 1st closes. */
+export function previousPeriodKey(instant: Date): string {
+  return periodKey(new Date(Date.UTC(instant.getUTCFullYear(), instant.getUTCMonth() - 1, 1)));
+}
+
 /** `2026-10` → October 2026; null when it is not a real month. */
 export function parsePeriodKey(key: string): Period | null {
   const match = /^(\d{4})-(\d{2})$/.exec(key);
