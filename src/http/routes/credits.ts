@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { billingCredits, streamStatement, subscription, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
-import { debitPlain } from '../../credits/credits.service';
 import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
 import { spendableBalances } from '../../credits/ledger.queries';
-import { listEntries } from '../../credits/reports.queries';
-import { transactionView } from '../../credits/ledger-views';
 import { recordUsage } from '../../credits/usage.service';
 import { redeemVoucher } from '../../credits/vouchers.service';
 import { microToCredits } from '../../shared/amounts';
@@ -12,8 +9,8 @@ import { ValidationError } from '../../shared/errors';
 import { accountIdOf } from '../principal';
 import { defineRoute } from '../route';
 import { creditAmount, tokenCount } from '../schemas/amounts';
-import { listMeta, listQuery } from '../schemas/common';
 import { dateRangeQuery } from '../schemas/dates';
+import { plainDebitRoute, transactionsRoute } from './unit-ledger-routes';
 
 const label = (max: number) => z.string().trim().min(1).max(max);
 const idempotencyKeyField = z.string().min(1).max(255).optional();
@@ -39,14 +36,6 @@ const usageBody = z.strictObject({
   markup: z.literal('agent').optional().meta({ description: '"agent": an agent run, charged its lines plus the 20% markup' }),
 });
 
-const transaction = z.object({
-  id: z.string(),
-  type: z.string(),
-  amount: z.number(),
-  balance_after: z.number(),
-  description: z.string().nullable(),
-  created_at: z.string(),
-});
 
 export const creditRoutes = [
   defineRoute({
@@ -105,28 +94,7 @@ export const creditRoutes = [
       return createdOrReplayed(result);
     },
   }),
-  defineRoute({
-    method: 'post',
-    path: '/v1/credits/debit',
-    summary: 'A plain debit (seed 004)',
-    tag: 'Credits',
-    access: 'account',
-    idempotencyKey: true,
-    body: z.strictObject({ amount: creditAmount(), description: z.string().max(500).optional(), idempotency_key: idempotencyKeyField }),
-    errors: [402, 409],
-    response: { status: 201, description: 'the ledger entry', schema: z.object({ data: transaction }) },
-    handler: async ({ body, req, principal, deps }) => {
-      const idempotency = idempotencyOf(req, body.idempotency_key);
-      const result = await debitPlain(deps.db, {
-        accountId: accountIdOf(principal),
-        unit: 'credits',
-        amount: body.amount,
-        description: body.description ?? null,
-        ...idempotency,
-      });
-      return createdOrReplayed(result);
-    },
-  }),
+  plainDebitRoute({ path: '/v1/credits/debit', summary: 'A plain debit (seed 004)', tag: 'Credits', unit: 'credits', amount: creditAmount() }),
   defineRoute({
     method: 'get',
     path: '/v1/usage/:id',
@@ -152,19 +120,7 @@ export const creditRoutes = [
       return { status: 200, body: await usageHistory(deps.db, accountIdOf(principal), query.group_by, { from: query.start_date, to: query.end_date }, query.agent ?? null) };
     },
   }),
-  defineRoute({
-    method: 'get',
-    path: '/v1/credits/transactions',
-    summary: 'Credit transactions with balance_after, newest first (seed 004)',
-    tag: 'Credits',
-    access: 'account',
-    query: listQuery,
-    response: { status: 200, description: 'a page of transactions', schema: z.object({ data: z.array(transaction), meta: listMeta }) },
-    handler: async ({ query, principal, deps }) => {
-      const page = await listEntries(deps.db, accountIdOf(principal), 'credits', query);
-      return { status: 200, body: { data: page.rows.map(transactionView), meta: { total: page.total, limit: query.limit, offset: query.offset } } };
-    },
-  }),
+  transactionsRoute({ path: '/v1/credits/transactions', summary: 'Credit transactions with balance_after, newest first (seed 004)', tag: 'Credits', unit: 'credits' }),
   defineRoute({
     method: 'get',
     path: '/v1/credits/usage-summary',

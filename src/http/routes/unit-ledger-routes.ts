@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { Unit } from '../../credits/compute/burn-order';
+import { debitPlain } from '../../credits/credits.service';
+import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
+import { transactionView } from '../../credits/ledger-views';
+import { listEntries } from '../../credits/reports.queries';
+import { accountIdOf } from '../principal';
+import { defineRoute } from '../route';
+import { listMeta, listQuery } from '../schemas/common';
+
+/**
+ * Credits and tokens follow the same ledger rules, so their plain-debit and transaction-list
+ * endpoints are one route each, built for a unit (seed 004's /credits/* and /tokens/*).
+ */
+export const transactionSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  amount: z.number(),
+  balance_after: z.number(),
+  description: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export function plainDebitRoute(spec: { path: string; summary: string; tag: string; unit: Unit; amount: z.ZodType<bigint, number> }) {
+  return defineRoute({
+    method: 'post',
+    path: spec.path,
+    summary: spec.summary,
+    tag: spec.tag,
+    access: 'account',
+    idempotencyKey: true,
+    body: z.strictObject({ amount: spec.amount, description: z.string().max(500).optional(), idempotency_key: z.string().min(1).max(255).optional() }),
+    errors: [402, 409],
+    response: { status: 201, description: 'the ledger entry', schema: z.object({ data: transactionSchema }) },
+    handler: async ({ body, req, principal, deps }) => {
+      const result = await debitPlain(deps.db, {
+        accountId: accountIdOf(principal),
+        unit: spec.unit,
+        amount: body.amount,
+        description: body.description ?? null,
+        ...idempotencyOf(req, body.idempotency_key),
+      });
+      return createdOrReplayed(result);
+    },
+  });
+}
+
+export function transactionsRoute(spec: { path: string; summary: string; tag: string; unit: Unit }) {
+  return defineRoute({
+    method: 'get',
+    path: spec.path,
+    summary: spec.summary,
+    tag: spec.tag,
+    access: 'account',
+    query: listQuery,
+    response: { status: 200, description: 'a page of transactions', schema: z.object({ data: z.array(transactionSchema), meta: listMeta }) },
+    handler: async ({ query, principal, deps }) => {
+      const page = await listEntries(deps.db, accountIdOf(principal), spec.unit, query);
+      return { status: 200, body: { data: page.rows.map(transactionView), meta: { total: page.total, limit: query.limit, offset: query.offset } } };
+    },
+  });
+}
