@@ -3,6 +3,7 @@ import type { Period } from '../periods/compute/calendar-month';
 import { periodKey } from '../periods/compute/calendar-month';
 import type { PlanRow } from '../catalog/catalog.queries';
 import { postCredit, type Posted } from './ledger.service';
+import { includedAllowance } from './compute/included-allowance';
 
 /**
  * The plan's included credits and tokens for one period, as two `included` grants valid for
@@ -24,12 +25,10 @@ export async function grantPeriodAllowance(db: Db, accountId: string, plan: Plan
         kind: 'included',
         amount,
         type: 'grant',
-        idempotencyKey: `included:${key}:${unit}`,
+        ...includedAllowance(plan.name, unit, key),
         startsAt: period.start,
         expiresAt: period.end,
         effectiveAt: period.start,
-        source: `period:${key}`,
-        description: `${plan.name} plan: included ${unit} for ${key}`,
       }),
     );
   }

@@ -1,6 +1,7 @@
 import type { Unit } from '../../credits/compute/burn-order';
 import type { Period } from './calendar-month';
 import { splitRollover } from './close-rules';
+import { includedAllowance } from '../../credits/compute/included-allowance';
 
 /**
  * What closing a period writes to an account's ledger, computed in memory (pure) so the close
@@ -108,8 +109,9 @@ export function planCloseLedger(input: {
 
   for (const [unit, amount] of [['credits', plan.includedCredits], ['tokens', plan.includedTokens]] as const) {
     if (amount === 0n) continue;
-    const allowance = grant(unit, amount, `period:${next.key}`, `${plan.name} plan: included ${unit} for ${next.key}`);
-    post({ unit, type: 'grant', amount, idempotencyKey: `included:${next.key}:${unit}`, description: allowance.description, reference: `period:${next.key}`, grantId: allowance.id });
+    const booking = includedAllowance(plan.name, unit, next.key);
+    const allowance = grant(unit, amount, booking.source, booking.description);
+    post({ unit, type: 'grant', amount, idempotencyKey: booking.idempotencyKey, description: booking.description, reference: booking.source, grantId: allowance.id });
   }
   return plan_;
 }
