@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { loadConfig } from '../../src/config/config';
+import { monthContaining, periodKey } from '../../src/periods/compute/calendar-month';
 import { createStripe } from '../../src/integrations/stripe/client';
 import { createWorker } from '../../src/worker/create-worker';
 import { api } from './api';
@@ -61,13 +62,21 @@ export async function startCloseWorld(db: Knex): Promise<CloseWorld> {
   return world;
 }
 
-/** A past month no other test uses, so a close of it sees only this test's accounts. */
-let monthsBack = 30 + Math.floor(Math.random() * 400);
-export function privatePeriod(): { key: string; start: Date; end: Date } {
-  const start = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - monthsBack, 1));
-  monthsBack += 1;
-  const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-  return { key: `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`, start, end };
+/**
+ * A past month no other test uses, so a close of it sees only this test's accounts: far before
+ * any month other suites put accounts in, and checked against the database, since every test
+ * file draws its own months.
+ */
+let monthsBack = 600 + Math.floor(Math.random() * 4000);
+export async function privatePeriod(db: Knex): Promise<{ key: string; start: Date; end: Date }> {
+  for (;;) {
+    const now = new Date();
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsBack, 1));
+    monthsBack += 1;
+    const taken = await db('accounts').where({ period_start: start }).first('id');
+    if (taken) continue;
+    return { key: periodKey(start), ...monthContaining(start) };
+  }
 }
 
 export async function accountIn(period: { start: Date }, plan: string): Promise<{ id: string; key: string; customer: string }> {

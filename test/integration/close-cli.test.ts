@@ -9,7 +9,7 @@ afterAll(() => db.destroy());
 
 describe('settle close', () => {
   it('closes a period with progress and a summary; running it again changes nothing', async () => {
-    const period = privatePeriod();
+    const period = await privatePeriod(db);
     const accounts = [await accountIn(period, 'free'), await accountIn(period, 'free')];
     const result = await settle('close', '--period', period.key);
     expect(result.err).toEqual([]);

@@ -24,7 +24,7 @@ const entries = (accountId: string, type: string) => db('ledger_entries').where(
 
 describe('monthEndClose', () => {
   it('closes Free with unused credits, Pro with overage and Pro without: expiries, grants, meter events, invoices, period rows', async () => {
-    const period = privatePeriod();
+    const period = await privatePeriod(db);
     const tool = await newTool(10);
     const [free, proOver, proUnder] = [await accountIn(period, 'free'), await accountIn(period, 'pro'), await accountIn(period, 'pro')];
     const mid = new Date(period.start.getTime() + 5 * 86_400_000);
@@ -88,7 +88,7 @@ describe('monthEndClose', () => {
     const plan = `rollover-${Date.now()}`;
     const created = await api('PUT', `/v1/admin/plans/${plan}`, { key: 'admin', body: { name: 'Rollover', monthly_price: 0, included_credits: 100, overage_allowed: false, rollover_fraction: 0.25 } });
     expect(created.status).toBe(200);
-    const period = privatePeriod();
+    const period = await privatePeriod(db);
     const account = await accountIn(period, plan);
     await useAt(account, await newTool(20), 1, new Date(period.start.getTime() + 86_400_000)); // 80 unused
     await runClose(period.key);
@@ -102,7 +102,7 @@ describe('monthEndClose', () => {
   });
 
   it('survives the worker stopping mid-close: every account closed exactly once', async () => {
-    const period = privatePeriod();
+    const period = await privatePeriod(db);
     const tool = await newTool(200);
     const accounts = [];
     for (let i = 0; i < 24; i++) accounts.push(await accountIn(period, i % 2 ? 'pro' : 'free'));
@@ -132,7 +132,7 @@ describe('monthEndClose', () => {
   }, 120_000);
 
   it('hourly reports and the final report sum exactly to the overage', async () => {
-    const period = privatePeriod();
+    const period = await privatePeriod(db);
     const tool = await newTool(1000);
     const account = await accountIn(period, 'pro');
     const day = (n: number) => new Date(period.start.getTime() + n * 86_400_000);
@@ -170,7 +170,7 @@ describe('closes API', () => {
   });
 
   it('starts a close through the API and shows its progress', async () => {
-    const period = privatePeriod();
+    const period = await privatePeriod(db);
     await accountIn(period, 'free');
     const started = await api('POST', '/v1/admin/closes', { key: 'admin', body: { period: period.key } });
     expect(started.status).toBe(202);
