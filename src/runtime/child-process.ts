@@ -9,8 +9,13 @@ import path from 'node:path';
 export interface ManagedProcess {
   name: string;
   logFile: string;
+  hasExited(): boolean;
+  /** The last lines it has written since this start (the log file is appended to across runs). */
+  recentOutput(): string;
   stop(): Promise<void>;
 }
+
+const RECENT_OUTPUT_BYTES = 4096;
 
 export function startManagedProcess(
   name: string,
@@ -21,6 +26,7 @@ export function startManagedProcess(
   fs.mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
+  const startOffset = fs.fstatSync(out).size;
   const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
     stdio: ['ignore', out, out],
@@ -38,6 +44,8 @@ export function startManagedProcess(
   return {
     name,
     logFile,
+    hasExited: () => exited,
+    recentOutput: () => readTail(logFile, startOffset, RECENT_OUTPUT_BYTES),
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
@@ -46,4 +54,17 @@ export function startManagedProcess(
       clearTimeout(killTimer);
     },
   };
+}
+
+function readTail(file: string, fromOffset: number, maxBytes: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const end = fs.fstatSync(fd).size;
+    const start = Math.max(fromOffset, end - maxBytes);
+    const buffer = Buffer.alloc(end - start);
+    fs.readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.toString('utf8').trim();
+  } finally {
+    fs.closeSync(fd);
+  }
 }

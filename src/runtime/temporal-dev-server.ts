@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolveDevBinary, TEMPORAL_CLI } from './dev-binaries';
 import { startManagedProcess, type ManagedProcess } from './child-process';
-import { freePort, waitForPort } from './free-port';
+import { startOnFreePorts, waitUntilListening } from './free-port';
 
 export interface TemporalDevServer {
   address: string;
@@ -24,34 +24,35 @@ export async function startTemporalDevServer(options: {
   log: (line: string) => void;
 }): Promise<TemporalDevServer> {
   const binary = await resolveDevBinary(TEMPORAL_CLI, options);
-  const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--http-port', String(httpPort),
-    '--metrics-port', String(metricsPort),
-    '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
-    // WAL with synchronous=normal: durable across process crashes, and no fsync per transition
-    // (a trivial workflow took ~150 ms with the defaults on this machine's disk).
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    '--namespace', options.namespace,
-    '--log-level', 'warn',
-  ];
-  if (options.headless) args.push('--headless');
-  else args.push('--ui-port', String(uiPort));
-  const process = startManagedProcess('temporal', binary, args, options);
-  try {
-    await waitForPort(port, 90000, 'the Temporal dev server');
-  } catch (error) {
-    await process.stop();
-    throw error;
-  }
-  return {
-    address: `127.0.0.1:${port}`,
-    uiUrl: options.headless ? null : `http://127.0.0.1:${uiPort}`,
-    process,
-  };
+  return startOnFreePorts(4, async ([port, uiPort, httpPort, metricsPort]) => {
+    const args = [
+      'server', 'start-dev',
+      '--ip', '127.0.0.1',
+      '--port', String(port),
+      '--http-port', String(httpPort),
+      '--metrics-port', String(metricsPort),
+      '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
+      // WAL with synchronous=normal: durable across process crashes, and no fsync per transition
+      // (a trivial workflow took ~150 ms with the defaults on this machine's disk).
+      '--sqlite-pragma', 'journal_mode=wal',
+      '--sqlite-pragma', 'synchronous=normal',
+      '--namespace', options.namespace,
+      '--log-level', 'warn',
+    ];
+    if (options.headless) args.push('--headless');
+    else args.push('--ui-port', String(uiPort));
+    const process = startManagedProcess('temporal', binary, args, options);
+    try {
+      await waitUntilListening(port, 90000, 'the Temporal dev server', process, new RegExp(`^Server:\\s+\\S+:${port}\\b`, 'm'));
+    } catch (error) {
+      await process.stop();
+      throw error;
+    }
+    return {
+      address: `127.0.0.1:${port}`,
+      uiUrl: options.headless ? null : `http://127.0.0.1:${uiPort}`,
+      process,
+    };
+  });
 }
