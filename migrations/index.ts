@@ -7,6 +7,7 @@ import * as createPeriods from './20261125000030_create_periods';
 import * as createInvoices from './20261125000050_create_invoices';
 import * as createPublisherAccrualsAndPayouts from './20261125000060_create_publisher_accruals_and_payouts';
 import * as createCheckoutTables from './20261125000040_create_checkout_tables';
+import * as setBasedDebit from './20261125000070_set_based_debit';
 
 export interface Migration {
   name: string;
@@ -24,4 +25,5 @@ export const migrations: Migration[] = [
   { name: '20261125000050_create_invoices', ...createInvoices },
   { name: '20261125000060_create_publisher_accruals_and_payouts', ...createPublisherAccrualsAndPayouts },
   { name: '20261125000040_create_checkout_tables', ...createCheckoutTables },
+  { name: '20261125000070_set_based_debit', ...setBasedDebit },
 ];

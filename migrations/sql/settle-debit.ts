@@ -1,4 +1,7 @@
 /**
+ * The first version of the debit functions, as migration 20261125000021 created them; migration
+ * 20261125000070 replaces both with ./settle-debit-set-based.ts (same signatures and outcomes).
+ *
  * The debit hot path as one database call (one round trip, one short transaction).
  *
  * Why in SQL: a metered request must be priced, checked and written without holding the

@@ -51,20 +51,13 @@ export class DebitBatcher {
       await debitOne(this.db, only.request).then(only.resolve, only.reject);
       return;
     }
-    // A fixed lock order (account, unit) across batches rules out deadlocks between them.
-    const ordered = [...batch].sort((a, b) => compare(a.request, b.request));
     try {
-      const result = await this.db.raw('select * from settle_debit_batch(?::jsonb)', [toJson(ordered.map(({ request }) => itemOf(request)))]);
-      for (const row of result.rows as Array<DebitRow & { idx: number }>) ordered[row.idx]!.resolve(outcomeOf(row));
+      const result = await this.db.raw('select * from settle_debit_batch(?::jsonb)', [toJson(batch.map(({ request }) => itemOf(request)))]);
+      for (const row of result.rows as Array<DebitRow & { idx: number }>) batch[row.idx]!.resolve(outcomeOf(row));
     } catch {
-      for (const pending of ordered) await debitOne(this.db, pending.request).then(pending.resolve, pending.reject);
+      for (const pending of batch) await debitOne(this.db, pending.request).then(pending.resolve, pending.reject);
     }
   }
-}
-
-function compare(a: DebitRequest, b: DebitRequest): number {
-  if (a.accountId !== b.accountId) return a.accountId < b.accountId ? -1 : 1;
-  return a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0;
 }
 
 function itemOf(request: DebitRequest) {

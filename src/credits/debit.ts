@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex';
 import type { Unit } from './compute/burn-order';
 
-/** One debit for the `settle_debit` database function (migrations/sql/settle-debit.ts). */
+/** One debit for the `settle_debit` database functions (migrations/sql/settle-debit-set-based.ts). */
 export interface DebitRequest {
   accountId: string;
   unit: Unit;

@@ -1,0 +1,293 @@
+/**
+ * The debit hot path, set-based (replaces the per-item version in ./settle-debit.ts).
+ *
+ * A batch of debits is one call and one transaction. The rules are the same as before and are
+ * applied item by item, account by account, on state held in variables; only
+ * the reads run per account, and every write is one statement for the whole batch at the end.
+ * A statement costs PostgreSQL far more to start (plans, constraint and trigger setup) than to
+ * apply to one more row: the per-item version ran a dozen statements per debit.
+ *
+ * Order matters for correctness under concurrency (READ COMMITTED, each statement a fresh
+ * snapshot): an account's balance row is locked first, then its idempotency keys are looked
+ * up, then its grants are read. The balance row lock serialises every change to that unit's
+ * grants and ledger, so the state held in variables cannot go stale before the writes.
+ * Nothing is written for a debit that is refused.
+ *
+ * Outcomes: ok | replay (key already used: entry_id, request_hash of the original) |
+ * insufficient (available) | agent_limit (agent_limit) | closed_period | no_account.
+ * The rules are the pure functions in src/credits/compute (burn order, overage);
+ * test/property/ledger-model.test.ts checks this function against them.
+ */
+export const SET_BASED_DEBIT_BATCH_SQL = `
+create or replace function settle_debit_batch(p_batch jsonb)
+returns table (
+  idx integer, outcome text, entry_id text, balance_after bigint, covered bigint, overage bigint,
+  available bigint, request_hash text, agent_limit integer
+) language plpgsql as $fn$
+declare
+  it record;
+  i integer;
+
+  -- the current account: plan terms, keys and agents taken in this batch
+  a_id text;
+  a_overage_allowed boolean;
+  a_agent_limit integer;
+  a_period_start timestamptz;
+  a_agents_in_db integer;
+  a_new_agents text[];
+  a_keys text[];
+  a_key_entries text[];
+  a_key_hashes text[];
+  -- the current (account, unit): its locked balance and its spendable grants in burn order
+  u_unit text;
+  u_found boolean;
+  u_dirty boolean := false;
+  u_balance bigint;
+  u_seq bigint;
+  g_ids text[];
+  g_remaining bigint[];
+  g_starts timestamptz[];
+  g_expires timestamptz[];
+
+  -- one debit
+  v_existing record;
+  v_new_agent boolean;
+  v_available bigint;
+  v_covered bigint;
+  v_need bigint;
+  v_take bigint;
+  v_burns jsonb;
+  k integer;
+
+  -- the writes, one statement each at the end
+  w_entry_ids text[] := '{}';
+  w_accounts text[] := '{}';
+  w_units text[] := '{}';
+  w_seqs bigint[] := '{}';
+  w_types text[] := '{}';
+  w_amounts bigint[] := '{}';
+  w_overages bigint[] := '{}';
+  w_balances_after bigint[] := '{}';
+  w_keys text[] := '{}';
+  w_hashes text[] := '{}';
+  w_descriptions text[] := '{}';
+  w_references text[] := '{}';
+  w_burns jsonb[] := '{}';
+  w_effective timestamptz[] := '{}';
+  w_usage jsonb := '[]';
+  w_usage_items jsonb := '[]';
+  w_accruals jsonb := '[]';
+  w_grant_ids text[] := '{}';
+  w_grant_takes bigint[] := '{}';
+  w_balance_accounts text[] := '{}';
+  w_balance_units text[] := '{}';
+  w_balance_values bigint[] := '{}';
+  w_balance_seqs bigint[] := '{}';
+  w_agent_accounts text[] := '{}';
+  w_agents text[] := '{}';
+begin
+  -- An account's debits apply in the order given. Accounts are taken in one fixed order, so
+  -- concurrent batches lock balance rows in the same order and cannot deadlock.
+  for it in
+    select x.n - 1 as i, x.account_id, x.unit, x.amount, x.key, x.hash, x.type, x.description, x.reference, x.at, x.entry_id,
+           x.agent, nullif(x.usage, 'null') as usage, nullif(x.items, 'null') as items, nullif(x.accruals, 'null') as accruals
+      from rows from (jsonb_to_recordset(p_batch) as (account_id text, unit text, amount bigint, key text, hash text, type text,
+           description text, reference text, at timestamptz, entry_id text, agent text, usage jsonb, items jsonb, accruals jsonb))
+           with ordinality as x(account_id, unit, amount, key, hash, type, description, reference, at, entry_id, agent, usage, items, accruals, n)
+     order by x.account_id collate "C", x.unit collate "C", x.n
+  loop
+    i := it.i;
+
+    if it.account_id is distinct from a_id or it.unit is distinct from u_unit then
+      if u_dirty then
+        w_balance_accounts := w_balance_accounts || a_id;
+        w_balance_units := w_balance_units || u_unit;
+        w_balance_values := w_balance_values || u_balance;
+        w_balance_seqs := w_balance_seqs || u_seq;
+        u_dirty := false;
+      end if;
+      if it.account_id is distinct from a_id then
+        a_agents_in_db := null;
+        a_new_agents := '{}';
+        a_keys := '{}';
+        a_key_entries := '{}';
+        a_key_hashes := '{}';
+      end if;
+      a_id := it.account_id;
+      u_unit := it.unit;
+      select b.balance, b.last_seq, p.overage_allowed, p.agent_limit, a.period_start
+        into u_balance, u_seq, a_overage_allowed, a_agent_limit, a_period_start
+        from balances b join accounts a on a.id = b.account_id join plans p on p.id = a.plan_id
+       where b.account_id = it.account_id and b.unit = it.unit
+         for update of b;
+      u_found := found;
+      if u_found then
+        select coalesce(array_agg(gr.id order by gr.priority, gr.expires_at nulls last, gr.created_at, gr.id), '{}'),
+               coalesce(array_agg(gr.remaining order by gr.priority, gr.expires_at nulls last, gr.created_at, gr.id), '{}'),
+               coalesce(array_agg(gr.starts_at order by gr.priority, gr.expires_at nulls last, gr.created_at, gr.id), '{}'),
+               coalesce(array_agg(gr.expires_at order by gr.priority, gr.expires_at nulls last, gr.created_at, gr.id), '{}')
+          into g_ids, g_remaining, g_starts, g_expires
+          from grants gr
+         where gr.account_id = it.account_id and gr.unit = it.unit and gr.remaining > 0;
+      end if;
+    end if;
+
+    if not u_found then
+      return query select i, 'no_account'::text, null::text, null::bigint, null::bigint, null::bigint, null::bigint, null::text, null::integer;
+      continue;
+    end if;
+
+    -- a key is used once per account: by an earlier debit of this batch, or in the ledger
+    k := array_position(a_keys, it.key);
+    if k is not null then
+      return query select i, 'replay'::text, a_key_entries[k], null::bigint, null::bigint, null::bigint, null::bigint, a_key_hashes[k], null::integer;
+      continue;
+    end if;
+    select e.id, e.request_hash into v_existing
+      from ledger_entries e where e.account_id = it.account_id and e.idempotency_key = it.key;
+    if found then
+      return query select i, 'replay'::text, v_existing.id, null::bigint, null::bigint, null::bigint, null::bigint, v_existing.request_hash, null::integer;
+      continue;
+    end if;
+
+    -- Late usage may land in the open period, never in one already closed.
+    if it.at < a_period_start then
+      return query select i, 'closed_period'::text, null::text, null::bigint, null::bigint, null::bigint, null::bigint, null::text, null::integer;
+      continue;
+    end if;
+
+    v_new_agent := false;
+    if it.agent is not null and not (it.agent = any(a_new_agents)) then
+      v_new_agent := not exists (select 1 from account_agents aa where aa.account_id = it.account_id and aa.agent = it.agent);
+      if v_new_agent and a_agent_limit is not null then
+        if a_agents_in_db is null then
+          select count(*) into a_agents_in_db from account_agents aa where aa.account_id = it.account_id;
+        end if;
+        if a_agents_in_db + cardinality(a_new_agents) >= a_agent_limit then
+          return query select i, 'agent_limit'::text, null::text, null::bigint, null::bigint, null::bigint, null::bigint, null::text, a_agent_limit;
+          continue;
+        end if;
+      end if;
+    end if;
+
+    -- spendable at the event's time: remaining, started, not expired
+    v_available := 0;
+    for k in 1 .. cardinality(g_ids) loop
+      if g_remaining[k] > 0 and g_starts[k] <= it.at and (g_expires[k] is null or g_expires[k] > it.at) then
+        v_available := v_available + g_remaining[k];
+      end if;
+    end loop;
+    if v_available < it.amount and not a_overage_allowed then
+      return query select i, 'insufficient'::text, null::text, null::bigint, null::bigint, null::bigint, v_available, null::text, null::integer;
+      continue;
+    end if;
+
+    v_covered := least(it.amount, v_available);
+    v_need := v_covered;
+    v_burns := '[]';
+    for k in 1 .. cardinality(g_ids) loop
+      exit when v_need = 0;
+      if g_remaining[k] > 0 and g_starts[k] <= it.at and (g_expires[k] is null or g_expires[k] > it.at) then
+        v_take := least(g_remaining[k], v_need);
+        g_remaining[k] := g_remaining[k] - v_take;
+        w_grant_ids := w_grant_ids || g_ids[k];
+        w_grant_takes := w_grant_takes || v_take;
+        v_burns := v_burns || jsonb_build_array(jsonb_build_object('grant_id', g_ids[k], 'amount', v_take));
+        v_need := v_need - v_take;
+      end if;
+    end loop;
+
+    u_seq := u_seq + 1;
+    u_balance := u_balance - v_covered;
+    u_dirty := true;
+    a_keys := a_keys || it.key;
+    a_key_entries := a_key_entries || it.entry_id;
+    a_key_hashes := a_key_hashes || it.hash;
+
+    w_entry_ids := w_entry_ids || it.entry_id;
+    w_accounts := w_accounts || it.account_id;
+    w_units := w_units || it.unit;
+    w_seqs := w_seqs || u_seq;
+    w_types := w_types || it.type;
+    w_amounts := w_amounts || -v_covered;
+    w_overages := w_overages || (it.amount - v_covered);
+    w_balances_after := w_balances_after || u_balance;
+    w_keys := w_keys || it.key;
+    w_hashes := w_hashes || it.hash;
+    w_descriptions := w_descriptions || it.description;
+    w_references := w_references || it.reference;
+    w_burns := w_burns || v_burns;
+    w_effective := w_effective || it.at;
+    if it.usage is not null then
+      w_usage := w_usage || jsonb_build_array(it.usage || jsonb_build_object(
+        'ledger_entry_id', it.entry_id, 'overage', it.amount - v_covered, 'balance_after', u_balance, 'created_at', now()));
+      if it.items is not null then
+        w_usage_items := w_usage_items || it.items;
+      end if;
+    end if;
+    -- Publisher revenue shares, computed exactly by the caller (src/payouts), accrue in the
+    -- same transaction as the debit that earns them.
+    if it.accruals is not null then
+      w_accruals := w_accruals || it.accruals;
+    end if;
+    if v_new_agent then
+      a_new_agents := a_new_agents || it.agent;
+      w_agent_accounts := w_agent_accounts || it.account_id;
+      w_agents := w_agents || it.agent;
+    end if;
+
+    return query select i, 'ok'::text, it.entry_id, u_balance, v_covered, it.amount - v_covered, v_available, it.hash, null::integer;
+  end loop;
+
+  if u_dirty then
+    w_balance_accounts := w_balance_accounts || a_id;
+    w_balance_units := w_balance_units || u_unit;
+    w_balance_values := w_balance_values || u_balance;
+    w_balance_seqs := w_balance_seqs || u_seq;
+  end if;
+  if cardinality(w_entry_ids) = 0 then
+    return;
+  end if;
+
+  insert into ledger_entries (id, account_id, unit, seq, type, amount, overage, balance_after,
+      idempotency_key, request_hash, description, reference, burns, effective_at)
+  select * from unnest(w_entry_ids, w_accounts, w_units, w_seqs, w_types, w_amounts, w_overages, w_balances_after,
+      w_keys, w_hashes, w_descriptions, w_references, w_burns, w_effective);
+  if jsonb_array_length(w_usage) > 0 then
+    insert into usage_events select * from jsonb_populate_recordset(null::usage_events, w_usage);
+  end if;
+  if jsonb_array_length(w_usage_items) > 0 then
+    insert into usage_items select * from jsonb_populate_recordset(null::usage_items, w_usage_items);
+  end if;
+  if jsonb_array_length(w_accruals) > 0 then
+    insert into publisher_accruals select * from jsonb_populate_recordset(null::publisher_accruals, w_accruals);
+  end if;
+  update grants gr set remaining = gr.remaining - t.take
+    from (select x.id, sum(x.take)::bigint as take from unnest(w_grant_ids, w_grant_takes) as x(id, take) group by x.id) t
+   where gr.id = t.id;
+  update balances b set balance = x.balance, last_seq = x.seq
+    from unnest(w_balance_accounts, w_balance_units, w_balance_values, w_balance_seqs) as x(account_id, unit, balance, seq)
+   where b.account_id = x.account_id and b.unit = x.unit;
+  insert into account_agents (account_id, agent)
+  select * from unnest(w_agent_accounts, w_agents) on conflict do nothing;
+end
+$fn$;
+`;
+
+/** One debit: a batch of one (inside a caller's transaction, or as a batch fallback). */
+export const SET_BASED_DEBIT_ONE_SQL = `
+create or replace function settle_debit(
+  p_account text, p_unit text, p_amount bigint, p_key text, p_hash text,
+  p_type text, p_description text, p_reference text, p_at timestamptz, p_entry_id text,
+  p_agent text, p_usage jsonb, p_items jsonb, p_accruals jsonb
+) returns table (
+  outcome text, entry_id text, balance_after bigint, covered bigint, overage bigint,
+  available bigint, request_hash text, agent_limit integer
+) language sql as $fn$
+  select d.outcome, d.entry_id, d.balance_after, d.covered, d.overage, d.available, d.request_hash, d.agent_limit
+    from settle_debit_batch(jsonb_build_array(jsonb_build_object(
+      'account_id', p_account, 'unit', p_unit, 'amount', p_amount, 'key', p_key, 'hash', p_hash,
+      'type', p_type, 'description', p_description, 'reference', p_reference, 'at', p_at,
+      'entry_id', p_entry_id, 'agent', p_agent, 'usage', p_usage, 'items', p_items, 'accruals', p_accruals))) d
+$fn$;
+`;
