@@ -11,8 +11,9 @@ import { readStackInfo } from './stack-info';
 import { startStripeFaultProxy, type StripeFaultProxy } from './stripe-fault-proxy';
 
 /**
- * A month-end close under test: its own worker (on its own task queue) whose Stripe client goes
- * through the recording proxy in front of stripe-mock, so tests see every request Stripe got.
+ * A month-end close or overage sweep under test: its own worker (on its own task queue) whose
+ * Stripe client goes through the recording proxy in front of stripe-mock, so tests see every
+ * request Stripe got.
  */
 export interface CloseWorld {
   client: Client;

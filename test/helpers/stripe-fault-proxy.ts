@@ -115,11 +115,18 @@ export const STRIPE_ERRORS = {
   }),
 };
 
+/** `form` picks one caller's requests out of many, e.g. one customer's meter events. */
+export interface FaultMatch {
+  method?: string;
+  path: string | RegExp;
+  form?: Record<string, string>;
+}
+
 export interface StripeFaultProxy {
   url: string;
   requests: RecordedRequest[];
-  /** The next `times` requests matching method and path get `fault`. */
-  failNext(match: { method?: string; path: string | RegExp }, fault: StripeFault, times?: number): void;
+  /** The next `times` requests matching method, path and (if given) these form fields get `fault`. */
+  failNext(match: FaultMatch, fault: StripeFault, times?: number): void;
   clearFaults(): void;
   /** Answers every withheld (`hang`) request by dropping its connection. */
   releaseHung(): void;
@@ -129,16 +136,20 @@ export interface StripeFaultProxy {
 }
 
 export async function startStripeFaultProxy(target: string): Promise<StripeFaultProxy> {
-  const faults: Array<{ method?: string; path: string | RegExp; fault: StripeFault; left: number }> = [];
+  const faults: Array<FaultMatch & { fault: StripeFault; left: number }> = [];
   const requests: RecordedRequest[] = [];
   const stored = new Map<string, Stored>();
   const inFlight = new Set<string>();
   const hung = new Set<Socket>();
   const sockets = new Set<Socket>();
 
-  const takeFault = (method: string, path: string): StripeFault | null => {
+  const takeFault = (method: string, path: string, form: Record<string, string>): StripeFault | null => {
     const index = faults.findIndex(
-      (f) => f.left > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
+      (f) =>
+        f.left > 0 &&
+        (!f.method || f.method === method) &&
+        (typeof f.path === 'string' ? f.path === path : f.path.test(path)) &&
+        Object.entries(f.form ?? {}).every(([name, value]) => form[name] === value),
     );
     if (index < 0) return null;
     const entry = faults[index]!;
@@ -211,7 +222,7 @@ export async function startStripeFaultProxy(target: string): Promise<StripeFault
           }
         }
 
-        const fault = takeFault(method, path);
+        const fault = takeFault(method, path, record.form);
         if (fault?.kind === 'disconnect') {
           record.outcome = 'dropped';
           req.socket.destroy();
