@@ -104,6 +104,8 @@ export async function publisherPayout(input: PublisherPayoutInput): Promise<Publ
 export interface PayoutRunInput {
   period?: string;
   asOf?: string;
+  /** payouts per workflow run before continue-as-new (default PER_RUN); tests lower it to cross runs */
+  perRun?: number;
   /** set by continue-as-new */
   resume?: { window: PayoutWindowInput; afterId: string | null; processed: number; planned: number };
 }
@@ -133,6 +135,11 @@ const PER_RUN = 1000; // payouts per workflow run before continue-as-new keeps h
 export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<PayoutRunState> {
   const state: PayoutRunState = { step: 'planning', period: null, asOf: null, planned: 0, processed: 0, byStatus: {}, periodCounts: null };
   setHandler(payoutRunStateQuery, () => state);
+  const perRun = input.perRun ?? PER_RUN;
+  if (!Number.isSafeInteger(perRun) || perRun < 1) {
+    // 0 would make every page empty: a run that "completes" having paid nobody.
+    throw ApplicationFailure.nonRetryable(`perRun must be a positive integer, got ${perRun}`, 'invalid_input');
+  }
 
   let window: PayoutWindowInput;
   if (input.resume) {
@@ -149,7 +156,8 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
   let afterId = input.resume?.afterId ?? null;
   let inThisRun = 0;
   for (;;) {
-    const page = await payoutRunPage({ ...window, afterId, limit: PAGE });
+    // A page never crosses the run's limit, so no run pays more than perRun.
+    const page = await payoutRunPage({ ...window, afterId, limit: Math.min(PAGE, perRun - inThisRun) });
     if (page.length === 0) break;
     for (let i = 0; i < page.length; i += CONCURRENCY) {
       await Promise.all(
@@ -162,8 +170,9 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
     }
     afterId = page[page.length - 1]!.payoutId;
     inThisRun += page.length;
-    if (inThisRun >= PER_RUN || workflowInfo().continueAsNewSuggested) {
-      return continueAsNew<typeof publisherPayoutRun>({ resume: { window, afterId, processed: state.processed, planned: state.planned } });
+    if (inThisRun >= perRun || workflowInfo().continueAsNewSuggested) {
+      const resume = { window, afterId, processed: state.processed, planned: state.planned };
+      return continueAsNew<typeof publisherPayoutRun>({ perRun: input.perRun, resume });
     }
   }
   state.periodCounts = await payoutRunCounts({ period: window.period });
