@@ -101,13 +101,15 @@ export async function publisherPayout(input: PublisherPayoutInput): Promise<Publ
   return state;
 }
 
+type RunOutcome = Status | 'error' | 'in_progress_elsewhere';
+
 export interface PayoutRunInput {
   period?: string;
   asOf?: string;
   /** payouts per workflow run before continue-as-new (default PER_RUN); tests lower it to cross runs */
   perRun?: number;
-  /** set by continue-as-new */
-  resume?: { window: PayoutWindowInput; afterId: string | null; processed: number; planned: number };
+  /** set by continue-as-new; `byStatus` is absent in resumes written before it was carried */
+  resume?: { window: PayoutWindowInput; afterId: string | null; processed: number; planned: number; byStatus?: PayoutRunState['byStatus'] };
 }
 
 export interface PayoutRunState {
@@ -116,8 +118,8 @@ export interface PayoutRunState {
   asOf: string | null;
   planned: number;
   processed: number;
-  /** outcomes of this run's children */
-  byStatus: Partial<Record<Status | 'error' | 'in_progress_elsewhere', number>>;
+  /** outcomes of the children, summed across continue-as-new (the CLI's summary) */
+  byStatus: Partial<Record<RunOutcome, number>>;
   /** all of the period's payouts by status, when done */
   periodCounts: Record<string, number> | null;
 }
@@ -144,8 +146,7 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
   let window: PayoutWindowInput;
   if (input.resume) {
     window = input.resume.window;
-    state.planned = input.resume.planned;
-    state.processed = input.resume.processed;
+    Object.assign(state, { planned: input.resume.planned, processed: input.resume.processed, byStatus: { ...input.resume.byStatus } });
   } else {
     const plan = await planPayoutRun({ period: input.period, asOf: input.asOf });
     window = { period: plan.period, asOf: plan.asOf, currency: plan.currency };
@@ -171,7 +172,7 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
     afterId = page[page.length - 1]!.payoutId;
     inThisRun += page.length;
     if (inThisRun >= perRun || workflowInfo().continueAsNewSuggested) {
-      const resume = { window, afterId, processed: state.processed, planned: state.planned };
+      const resume = { window, afterId, processed: state.processed, planned: state.planned, byStatus: state.byStatus };
       return continueAsNew<typeof publisherPayoutRun>({ perRun: input.perRun, resume });
     }
   }
@@ -180,7 +181,7 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
   return state;
 }
 
-async function runChild(input: PublisherPayoutInput): Promise<Status | 'error' | 'in_progress_elsewhere'> {
+async function runChild(input: PublisherPayoutInput): Promise<RunOutcome> {
   try {
     const result = await executeChild(publisherPayout, {
       workflowId: payoutWorkflowId(input.publisherId, input.period),
