@@ -101,11 +101,15 @@ export async function publisherPayout(input: PublisherPayoutInput): Promise<Publ
   return state;
 }
 
+type RunOutcome = Status | 'error' | 'in_progress_elsewhere';
+
 export interface PayoutRunInput {
   period?: string;
   asOf?: string;
-  /** set by continue-as-new */
-  resume?: { window: PayoutWindowInput; afterId: string | null; processed: number; planned: number };
+  /** payouts per workflow run before continue-as-new (default PER_RUN); tests lower it to cross runs */
+  perRun?: number;
+  /** set by continue-as-new; `byStatus` is absent in resumes written before it was carried */
+  resume?: { window: PayoutWindowInput; afterId: string | null; processed: number; planned: number; byStatus?: PayoutRunState['byStatus'] };
 }
 
 export interface PayoutRunState {
@@ -114,8 +118,8 @@ export interface PayoutRunState {
   asOf: string | null;
   planned: number;
   processed: number;
-  /** outcomes of this run's children */
-  byStatus: Partial<Record<Status | 'error' | 'in_progress_elsewhere', number>>;
+  /** outcomes of the children, summed across continue-as-new (the CLI's summary) */
+  byStatus: Partial<Record<RunOutcome, number>>;
   /** all of the period's payouts by status, when done */
   periodCounts: Record<string, number> | null;
 }
@@ -133,12 +137,16 @@ const PER_RUN = 1000; // payouts per workflow run before continue-as-new keeps h
 export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<PayoutRunState> {
   const state: PayoutRunState = { step: 'planning', period: null, asOf: null, planned: 0, processed: 0, byStatus: {}, periodCounts: null };
   setHandler(payoutRunStateQuery, () => state);
+  const perRun = input.perRun ?? PER_RUN;
+  if (!Number.isSafeInteger(perRun) || perRun < 1) {
+    // 0 would make every page empty: a run that "completes" having paid nobody.
+    throw ApplicationFailure.nonRetryable(`perRun must be a positive integer, got ${perRun}`, 'invalid_input');
+  }
 
   let window: PayoutWindowInput;
   if (input.resume) {
     window = input.resume.window;
-    state.planned = input.resume.planned;
-    state.processed = input.resume.processed;
+    Object.assign(state, { planned: input.resume.planned, processed: input.resume.processed, byStatus: { ...input.resume.byStatus } });
   } else {
     const plan = await planPayoutRun({ period: input.period, asOf: input.asOf });
     window = { period: plan.period, asOf: plan.asOf, currency: plan.currency };
@@ -149,7 +157,8 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
   let afterId = input.resume?.afterId ?? null;
   let inThisRun = 0;
   for (;;) {
-    const page = await payoutRunPage({ ...window, afterId, limit: PAGE });
+    // A page never crosses the run's limit, so no run pays more than perRun.
+    const page = await payoutRunPage({ ...window, afterId, limit: Math.min(PAGE, perRun - inThisRun) });
     if (page.length === 0) break;
     for (let i = 0; i < page.length; i += CONCURRENCY) {
       await Promise.all(
@@ -162,8 +171,9 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
     }
     afterId = page[page.length - 1]!.payoutId;
     inThisRun += page.length;
-    if (inThisRun >= PER_RUN || workflowInfo().continueAsNewSuggested) {
-      return continueAsNew<typeof publisherPayoutRun>({ resume: { window, afterId, processed: state.processed, planned: state.planned } });
+    if (inThisRun >= perRun || workflowInfo().continueAsNewSuggested) {
+      const resume = { window, afterId, processed: state.processed, planned: state.planned, byStatus: state.byStatus };
+      return continueAsNew<typeof publisherPayoutRun>({ perRun: input.perRun, resume });
     }
   }
   state.periodCounts = await payoutRunCounts({ period: window.period });
@@ -171,7 +181,7 @@ export async function publisherPayoutRun(input: PayoutRunInput = {}): Promise<Pa
   return state;
 }
 
-async function runChild(input: PublisherPayoutInput): Promise<Status | 'error' | 'in_progress_elsewhere'> {
+async function runChild(input: PublisherPayoutInput): Promise<RunOutcome> {
   try {
     const result = await executeChild(publisherPayout, {
       workflowId: payoutWorkflowId(input.publisherId, input.period),

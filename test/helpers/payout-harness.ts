@@ -166,6 +166,25 @@ export function periodOf(date: Date): string {
 }
 
 /**
+ * A past month for a payout run of its own. A run takes every publisher with unsettled accruals
+ * before the end of its month, whatever month they were earned in, so the month must have no
+ * payouts yet and nothing unsettled may lie before its end. Checked against the database (jest
+ * runs in band). Starts 100 months back: older than the fixed months other payout suites use
+ * (22–32), newer than the close tests' private months (600+).
+ */
+let privateMonthsBack = 100;
+export async function privatePayoutMonth(db: Knex): Promise<{ period: string; start: Date; end: Date }> {
+  for (;;) {
+    const start = monthStart(privateMonthsBack);
+    const end = monthStart(privateMonthsBack - 1);
+    privateMonthsBack += 1;
+    const planned = await db('payouts').where({ period: periodOf(start) }).first('id');
+    const unsettled = await db('publisher_accruals').whereNull('payout_id').where('occurred_at', '<', end).first('id');
+    if (!planned && !unsettled) return { period: periodOf(start), start, end };
+  }
+}
+
+/**
  * The real API (same routes, same code) wired to the payout world: its Stripe client goes
  * through the fault proxy and it starts workflows on the world's task queue.
  */
