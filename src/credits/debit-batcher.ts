@@ -46,11 +46,6 @@ export class DebitBatcher {
   }
 
   private async run(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      const [only] = batch as [Pending];
-      await debitOne(this.db, only.request).then(only.resolve, only.reject);
-      return;
-    }
     try {
       const result = await this.db.raw('select * from settle_debit_batch(?::jsonb)', [toJson(batch.map(({ request }) => itemOf(request)))]);
       for (const row of result.rows as Array<DebitRow & { idx: number }>) batch[row.idx]!.resolve(outcomeOf(row));
