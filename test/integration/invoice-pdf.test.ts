@@ -64,6 +64,22 @@ describe('invoice PDF', () => {
     expect(text).toMatch(/Total\s+345\.18 EUR/);
   });
 
+  it('prints Latin scripts with diacritics, Greek and Cyrillic as written, and what the font lacks (CJK, Thai) as ?', async () => {
+    const account = await createAccount('Łódź Analityka');
+    await putProfile(account.key, { legal_name: 'Łódź Analityka Sp. z o.o.', email: 'ap@lodz.example', address: { line1: 'ul. Piotrkowska 104, Śródmieście', city: 'Łódź', postal_code: '90-001', country: 'PL' } });
+    const lines = [
+      { description: 'Υπηρεσίες API (Αθήνα)', quantity: 1, unitAmountMinor: 1000, amountMinor: 1000 },
+      { description: 'Поддержка: Москва → Київ', quantity: 2, unitAmountMinor: 500, amountMinor: 1000 },
+      { description: 'Tokens 日本語 / ไทย', quantity: 1, unitAmountMinor: 100, amountMinor: 100 },
+    ];
+    const draft = await createDraft(db, purchaseInput(account.id, { lines }));
+    await finalizeInvoice(db, defaultInvoiceSettings(), draft.id);
+    const { text } = await extractPdfText((await ensureInvoicePdf(db, draft.id)).content);
+    for (const expected of ['Łódź Analityka Sp. z o.o.', 'ul. Piotrkowska 104, Śródmieście', '90-001 Łódź', 'Υπηρεσίες API (Αθήνα)', 'Поддержка: Москва → Київ', 'Tokens ??? / ???']) {
+      expect(text).toContain(expected);
+    }
+  });
+
   it('labels a credit note and names the invoice it corrects', async () => {
     const account = await createAccount('Credited Oy');
     const settings = defaultInvoiceSettings();
