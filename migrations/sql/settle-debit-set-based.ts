@@ -262,12 +262,14 @@ begin
   if jsonb_array_length(w_accruals) > 0 then
     insert into publisher_accruals select * from jsonb_populate_recordset(null::publisher_accruals, w_accruals);
   end if;
+  -- "= any(array)" makes these index lookups of the rows named: joined with unnest() alone, the
+  -- planner may choose to scan the whole table.
   update grants gr set remaining = gr.remaining - t.take
     from (select x.id, sum(x.take)::bigint as take from unnest(w_grant_ids, w_grant_takes) as x(id, take) group by x.id) t
-   where gr.id = t.id;
+   where gr.id = any(w_grant_ids) and gr.id = t.id;
   update balances b set balance = x.balance, last_seq = x.seq
     from unnest(w_balance_accounts, w_balance_units, w_balance_values, w_balance_seqs) as x(account_id, unit, balance, seq)
-   where b.account_id = x.account_id and b.unit = x.unit;
+   where b.account_id = any(w_balance_accounts) and b.account_id = x.account_id and b.unit = x.unit;
   insert into account_agents (account_id, agent)
   select * from unnest(w_agent_accounts, w_agents) on conflict do nothing;
 end
