@@ -74,9 +74,10 @@ declare
   w_references text[] := '{}';
   w_burns jsonb[] := '{}';
   w_effective timestamptz[] := '{}';
-  w_usage jsonb := '[]';
-  w_usage_items jsonb := '[]';
-  w_accruals jsonb := '[]';
+  -- arrays of jsonb, not one growing jsonb array: appending to a plpgsql array does not copy it
+  w_usage jsonb[] := '{}';
+  w_usage_items jsonb[] := '{}';
+  w_accruals jsonb[] := '{}';
   w_grant_ids text[] := '{}';
   w_grant_takes bigint[] := '{}';
   w_balance_accounts text[] := '{}';
@@ -219,16 +220,16 @@ begin
     w_burns := w_burns || v_burns;
     w_effective := w_effective || it.at;
     if it.usage is not null then
-      w_usage := w_usage || jsonb_build_array(it.usage || jsonb_build_object(
+      w_usage := array_append(w_usage, it.usage || jsonb_build_object(
         'ledger_entry_id', it.entry_id, 'overage', it.amount - v_covered, 'balance_after', u_balance, 'created_at', now()));
       if it.items is not null then
-        w_usage_items := w_usage_items || it.items;
+        w_usage_items := array_append(w_usage_items, it.items);
       end if;
     end if;
     -- Publisher revenue shares, computed exactly by the caller (src/payouts), accrue in the
     -- same transaction as the debit that earns them.
     if it.accruals is not null then
-      w_accruals := w_accruals || it.accruals;
+      w_accruals := array_append(w_accruals, it.accruals);
     end if;
     if v_new_agent then
       a_new_agents := a_new_agents || it.agent;
@@ -253,14 +254,14 @@ begin
       idempotency_key, request_hash, description, reference, burns, effective_at)
   select * from unnest(w_entry_ids, w_accounts, w_units, w_seqs, w_types, w_amounts, w_overages, w_balances_after,
       w_keys, w_hashes, w_descriptions, w_references, w_burns, w_effective);
-  if jsonb_array_length(w_usage) > 0 then
-    insert into usage_events select * from jsonb_populate_recordset(null::usage_events, w_usage);
+  if cardinality(w_usage) > 0 then
+    insert into usage_events select r.* from unnest(w_usage) u, jsonb_populate_record(null::usage_events, u) r;
   end if;
-  if jsonb_array_length(w_usage_items) > 0 then
-    insert into usage_items select * from jsonb_populate_recordset(null::usage_items, w_usage_items);
+  if cardinality(w_usage_items) > 0 then
+    insert into usage_items select r.* from unnest(w_usage_items) u, jsonb_populate_recordset(null::usage_items, u) r;
   end if;
-  if jsonb_array_length(w_accruals) > 0 then
-    insert into publisher_accruals select * from jsonb_populate_recordset(null::publisher_accruals, w_accruals);
+  if cardinality(w_accruals) > 0 then
+    insert into publisher_accruals select r.* from unnest(w_accruals) u, jsonb_populate_recordset(null::publisher_accruals, u) r;
   end if;
   -- "= any(array)" makes these index lookups of the rows named: joined with unnest() alone, the
   -- planner may choose to scan the whole table.
