@@ -18,6 +18,9 @@ interface Pending {
  * batch, and two batches in flight only split the queue and contend for the same rows
  * (bench:debit on 2 cores: 3,050 req/s with one, 2,540 with two, 2,390 with three). A machine
  * with more cores runs more API processes (API_PROCESSES), each with its own call in flight.
+ * A call that takes longer than `stallMs` (most likely waiting for a balance row another
+ * transaction holds) lets one more call go out, so one busy account cannot hold up the debits
+ * of every other account behind it.
  *
  * If a batch fails as a whole (an unexpected database error), each of its debits is retried on
  * its own so one bad item cannot fail its neighbours; the function is idempotent per key.
@@ -25,11 +28,11 @@ interface Pending {
 export class DebitBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  private stalled = 0;
 
   constructor(
     private readonly db: Knex,
-    private readonly maxInFlight = 1,
-    private readonly maxBatch = 100,
+    private readonly limits = { stallMs: 50, maxInFlight: 4, maxBatch: 100 },
   ) {}
 
   submit(request: DebitRequest): Promise<DebitOutcome> {
@@ -40,10 +43,20 @@ export class DebitBatcher {
   }
 
   private drain(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
+    const allowed = Math.min(1 + this.stalled, this.limits.maxInFlight);
+    while (this.inFlight < allowed && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.limits.maxBatch);
       this.inFlight++;
+      let stalled = false;
+      const stallTimer = setTimeout(() => {
+        stalled = true;
+        this.stalled++;
+        this.drain();
+      }, this.limits.stallMs);
+      stallTimer.unref();
       void this.run(batch).finally(() => {
+        clearTimeout(stallTimer);
+        if (stalled) this.stalled--;
         this.inFlight--;
         this.drain();
       });
