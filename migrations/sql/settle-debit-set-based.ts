@@ -41,7 +41,7 @@ declare
   -- the current (account, unit): its locked balance and its spendable grants in burn order
   u_unit text;
   u_found boolean;
-  u_dirty boolean := false;
+  u_slot integer;               -- its place in the w_balance_* arrays, once a debit changed it
   u_balance bigint;
   u_seq bigint;
   g_ids text[];
@@ -57,6 +57,7 @@ declare
   v_need bigint;
   v_take bigint;
   v_burns jsonb;
+  v_spendable integer[];
   k integer;
 
   -- the writes, one statement each at the end
@@ -100,13 +101,6 @@ begin
     i := it.i;
 
     if it.account_id is distinct from a_id or it.unit is distinct from u_unit then
-      if u_dirty then
-        w_balance_accounts := w_balance_accounts || a_id;
-        w_balance_units := w_balance_units || u_unit;
-        w_balance_values := w_balance_values || u_balance;
-        w_balance_seqs := w_balance_seqs || u_seq;
-        u_dirty := false;
-      end if;
       if it.account_id is distinct from a_id then
         a_agents_in_db := null;
         a_new_agents := '{}';
@@ -116,6 +110,7 @@ begin
       end if;
       a_id := it.account_id;
       u_unit := it.unit;
+      u_slot := null;
       select b.balance, b.last_seq, p.overage_allowed, p.agent_limit, a.period_start
         into u_balance, u_seq, a_overage_allowed, a_agent_limit, a_period_start
         from balances b join accounts a on a.id = b.account_id join plans p on p.id = a.plan_id
@@ -171,10 +166,12 @@ begin
       end if;
     end if;
 
-    -- spendable at the event's time: remaining, started, not expired
+    -- spendable at the event's time: remaining, started, not expired (in burn order)
+    v_spendable := '{}';
     v_available := 0;
     for k in 1 .. cardinality(g_ids) loop
       if g_remaining[k] > 0 and g_starts[k] <= it.at and (g_expires[k] is null or g_expires[k] > it.at) then
+        v_spendable := v_spendable || k;
         v_available := v_available + g_remaining[k];
       end if;
     end loop;
@@ -186,21 +183,28 @@ begin
     v_covered := least(it.amount, v_available);
     v_need := v_covered;
     v_burns := '[]';
-    for k in 1 .. cardinality(g_ids) loop
+    foreach k in array v_spendable loop
       exit when v_need = 0;
-      if g_remaining[k] > 0 and g_starts[k] <= it.at and (g_expires[k] is null or g_expires[k] > it.at) then
-        v_take := least(g_remaining[k], v_need);
-        g_remaining[k] := g_remaining[k] - v_take;
-        w_grant_ids := w_grant_ids || g_ids[k];
-        w_grant_takes := w_grant_takes || v_take;
-        v_burns := v_burns || jsonb_build_array(jsonb_build_object('grant_id', g_ids[k], 'amount', v_take));
-        v_need := v_need - v_take;
-      end if;
+      v_take := least(g_remaining[k], v_need);
+      g_remaining[k] := g_remaining[k] - v_take;
+      w_grant_ids := w_grant_ids || g_ids[k];
+      w_grant_takes := w_grant_takes || v_take;
+      v_burns := v_burns || jsonb_build_array(jsonb_build_object('grant_id', g_ids[k], 'amount', v_take));
+      v_need := v_need - v_take;
     end loop;
 
     u_seq := u_seq + 1;
     u_balance := u_balance - v_covered;
-    u_dirty := true;
+    if u_slot is null then
+      w_balance_accounts := w_balance_accounts || a_id;
+      w_balance_units := w_balance_units || u_unit;
+      w_balance_values := w_balance_values || u_balance;
+      w_balance_seqs := w_balance_seqs || u_seq;
+      u_slot := cardinality(w_balance_values);
+    else
+      w_balance_values[u_slot] := u_balance;
+      w_balance_seqs[u_slot] := u_seq;
+    end if;
     a_keys := a_keys || it.key;
     a_key_entries := a_key_entries || it.entry_id;
     a_key_hashes := a_key_hashes || it.hash;
@@ -240,12 +244,6 @@ begin
     return query select i, 'ok'::text, it.entry_id, u_balance, v_covered, it.amount - v_covered, v_available, it.hash, null::integer;
   end loop;
 
-  if u_dirty then
-    w_balance_accounts := w_balance_accounts || a_id;
-    w_balance_units := w_balance_units || u_unit;
-    w_balance_values := w_balance_values || u_balance;
-    w_balance_seqs := w_balance_seqs || u_seq;
-  end if;
   if cardinality(w_entry_ids) = 0 then
     return;
   end if;
