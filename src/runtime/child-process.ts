@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { waitUntilListening } from './free-port';
 
 /**
  * A dev server we started. Its output goes to a log file under DATA_DIR/logs so the terminal
@@ -54,6 +55,27 @@ export function startManagedProcess(
       clearTimeout(killTimer);
     },
   };
+}
+
+/**
+ * A dev server that must listen on `port`: started, then awaited until its own `readyLine`
+ * says so; stopped again when it never does (the error says why, with its output).
+ */
+export async function startListeningProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: { logDir: string; cwd?: string },
+  ready: { what: string; port: number; readyLine: RegExp; timeoutMs: number },
+): Promise<ManagedProcess> {
+  const server = startManagedProcess(name, command, args, options);
+  try {
+    await waitUntilListening(ready.port, ready.timeoutMs, ready.what, server, ready.readyLine);
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
 
 function readTail(file: string, fromOffset: number, maxBytes: number): string {

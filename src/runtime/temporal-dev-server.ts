@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveDevBinary, TEMPORAL_CLI } from './dev-binaries';
-import { startManagedProcess, type ManagedProcess } from './child-process';
-import { startOnFreePorts, waitUntilListening } from './free-port';
+import { startListeningProcess, type ManagedProcess } from './child-process';
+import { startOnFreePorts } from './free-port';
 
 export interface TemporalDevServer {
   address: string;
@@ -42,13 +42,12 @@ export async function startTemporalDevServer(options: {
     ];
     if (options.headless) args.push('--headless');
     else args.push('--ui-port', String(uiPort));
-    const process = startManagedProcess('temporal', binary, args, options);
-    try {
-      await waitUntilListening(port, 90000, 'the Temporal dev server', process, new RegExp(`^Server:\\s+\\S+:${port}\\b`, 'm'));
-    } catch (error) {
-      await process.stop();
-      throw error;
-    }
+    const process = await startListeningProcess('temporal', binary, args, options, {
+      what: 'the Temporal dev server',
+      port,
+      readyLine: new RegExp(`^Server:\\s+\\S+:${port}\\b`, 'm'),
+      timeoutMs: 90000,
+    });
     return {
       address: `127.0.0.1:${port}`,
       uiUrl: options.headless ? null : `http://127.0.0.1:${uiPort}`,

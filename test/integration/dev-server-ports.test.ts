@@ -3,9 +3,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config';
-import { startManagedProcess, type ManagedProcess } from '../../src/runtime/child-process';
+import { startListeningProcess, type ManagedProcess } from '../../src/runtime/child-process';
 import { resolveDevBinary, STRIPE_MOCK } from '../../src/runtime/dev-binaries';
-import { ExitedBeforeListening, freePorts, startOnFreePorts, waitUntilListening } from '../../src/runtime/free-port';
+import { ExitedBeforeListening, freePorts, startOnFreePorts } from '../../src/runtime/free-port';
 
 /**
  * The dev servers bind ports picked free a moment earlier; anything on the machine can take one
@@ -35,9 +35,10 @@ function holdPort(port: number): Promise<net.Server> {
 
 async function startStripeMockOn(httpPort: number, httpsPort: number, extraArgs: string[] = []): Promise<ManagedProcess> {
   const args = ['-http-addr', `127.0.0.1:${httpPort}`, '-https-addr', `127.0.0.1:${httpsPort}`, ...extraArgs];
-  const server = startManagedProcess('stripe-mock', stripeMockBinary, args, { logDir });
+  const server = await startListeningProcess('stripe-mock', stripeMockBinary, args, { logDir }, {
+    what: 'stripe-mock', port: httpPort, readyLine: /Listening for HTTP/, timeoutMs: 60000,
+  });
   started.push(server);
-  await waitUntilListening(httpPort, 60000, 'stripe-mock', server, /Listening for HTTP/);
   return server;
 }
 
