@@ -7,6 +7,8 @@ import { createPeriodActivities } from './periods.activities';
 import { createPayoutActivities } from './payouts.activities';
 import { createPurchaseInvoiceActivities } from './purchase-invoices.activities';
 import { createCheckoutActivities } from './checkout.activities';
+import { createAutoRechargeActivities } from './auto-recharge.activities';
+import { createSubscriptionActivities } from './subscriptions.activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -23,6 +25,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createPayoutActivities(deps),
     ...createPurchaseInvoiceActivities(deps),
     ...createCheckoutActivities(deps),
+    ...createAutoRechargeActivities(deps),
+    ...createSubscriptionActivities(deps),
   };
 }
 

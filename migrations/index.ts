@@ -8,6 +8,10 @@ import * as createInvoices from './20261125000050_create_invoices';
 import * as createPublisherAccrualsAndPayouts from './20261125000060_create_publisher_accruals_and_payouts';
 import * as createCheckoutTables from './20261125000040_create_checkout_tables';
 import * as setBasedDebit from './20261125000070_set_based_debit';
+import * as createSubscriptions from './20261204000080_create_subscriptions';
+import * as createStripeBillingCatalog from './20261204000081_create_stripe_billing_catalog';
+import * as createAutoRecharge from './20261204000082_create_auto_recharge';
+import * as createCollection from './20261204000083_create_collection';
 
 export interface Migration {
   name: string;
@@ -26,4 +30,8 @@ export const migrations: Migration[] = [
   { name: '20261125000060_create_publisher_accruals_and_payouts', ...createPublisherAccrualsAndPayouts },
   { name: '20261125000040_create_checkout_tables', ...createCheckoutTables },
   { name: '20261125000070_set_based_debit', ...setBasedDebit },
+  { name: '20261204000080_create_subscriptions', ...createSubscriptions },
+  { name: '20261204000081_create_stripe_billing_catalog', ...createStripeBillingCatalog },
+  { name: '20261204000082_create_auto_recharge', ...createAutoRecharge },
+  { name: '20261204000083_create_collection', ...createCollection },
 ];

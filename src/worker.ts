@@ -5,6 +5,7 @@ import { productionEndpoints } from './runtime/production-endpoints';
 import { runWorker } from './runtime/run-worker';
 import { onShutdownSignal } from './runtime/shutdown';
 import { ensureSchedules } from './worker/schedules';
+import { ensureBillingCatalogOrWarn } from './subscriptions/billing-catalog';
 
 /**
  * `npm run worker`: the Temporal worker alone. It applies pending migrations first (they are
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   await migrateToLatest(deps.db);
   const worker = await runWorker(deps, endpoints.temporalAddress);
   if (config.TEMPORAL_SCHEDULES) await ensureSchedules(deps.temporal, config);
+  await ensureBillingCatalogOrWarn(deps);
   onShutdownSignal(async () => {
     await worker.stop();
     await closeDeps(deps);

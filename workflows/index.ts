@@ -8,3 +8,5 @@ export { publisherPayout, publisherPayoutRun } from './publisher-payout.workflow
 export { checkoutToCredit } from './checkout-to-credit.workflow';
 export { refund } from './refund.workflow';
 export { reconcileCheckouts } from './reconcile-checkouts.workflow';
+export { autoRecharge } from './auto-recharge.workflow';
+export { subscription } from './subscription.workflow';

@@ -54,7 +54,7 @@ function returnUrl(template: string | undefined, fallbackPath: string, config: C
 }
 
 /** The account's Stripe customer, created once (idempotency key customer:<account id>) and remembered. */
-async function ensureStripeCustomer(deps: PurchaseDeps, accountId: string): Promise<string> {
+export async function ensureStripeCustomer(deps: PurchaseDeps, accountId: string): Promise<string> {
   const account = await findAccount(deps.db, accountId);
   if (!account) throw new NotFoundError('Account', accountId);
   if (account.stripe_customer_id) return account.stripe_customer_id;

@@ -2,6 +2,7 @@ import type { WebhookHandler } from './webhook-context';
 import { handleCheckoutSessionEvent } from './handlers/checkout-session.handler';
 import { handleChargeRefunded } from './handlers/charge-refunded.handler';
 import { handleConnectAccountUpdated } from './handlers/account-updated.handler';
+import { handleSubscriptionChange, handleSubscriptionInvoice } from '../subscriptions/handlers/subscription-events.handler';
 
 /**
  * Stripe event type → handler. Every other type is recorded in the inbox and answered 2xx.
@@ -14,4 +15,9 @@ export const webhookHandlers: Readonly<Record<string, WebhookHandler>> = {
   'checkout.session.expired': handleCheckoutSessionEvent,
   'charge.refunded': handleChargeRefunded,
   'account.updated': handleConnectAccountUpdated,
+  'customer.subscription.created': handleSubscriptionChange,
+  'customer.subscription.updated': handleSubscriptionChange,
+  'customer.subscription.deleted': handleSubscriptionChange,
+  'invoice.paid': handleSubscriptionInvoice,
+  'invoice.payment_failed': handleSubscriptionInvoice,
 };

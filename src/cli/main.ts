@@ -3,6 +3,7 @@ import { CliError } from './api-client';
 import { processIo, type CliIo } from './output';
 import { registerPayoutsCommand } from './payouts.command';
 import { registerCloseCommand } from './close.command';
+import { registerBillingCommand } from './billing.command';
 
 /**
  * `settle`: the finance-ops CLI (npx settle, npm run settle --). Each command group lives in its
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
   registerPayoutsCommand(program, io);
   registerCloseCommand(program, io);
+  registerBillingCommand(program, io);
   return program;
 }
 

@@ -36,6 +36,8 @@ export const envSchema = z.object({
   STRIPE_API_BASE: z.url().optional(),
   STRIPE_MOCK_PATH: optionalString,
   STRIPE_METER_EVENT_NAME: z.string().min(1).default('settle_overage_credits'),
+  DUNNING_GRACE_DAYS: z.coerce.number().positive().max(365).default(14)
+    .meta({ description: 'days a subscription may stay past_due before the account falls back to free limits (fractions allowed)' }),
   CHECKOUT_SUCCESS_URL: z.url().optional(),
   CHECKOUT_CANCEL_URL: z.url().optional(),
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { noteDebitForAutoRecharge } from '../auto-recharge/crossing-watch';
 import type { Db } from '../db/knex';
 import { debitOne, outcomeOf, toJson, type DebitOutcome, type DebitRequest, type DebitRow } from './debit';
 
@@ -102,5 +103,8 @@ export function debit(db: Db, request: DebitRequest): Promise<DebitOutcome> {
   if (db.isTransaction) return debitOne(db, request);
   let batcher = batchers.get(db as Knex);
   if (!batcher) batchers.set(db as Knex, (batcher = new DebitBatcher(db as Knex)));
-  return batcher.submit(request);
+  const outcome = batcher.submit(request);
+  // Auto-recharge only notes a threshold crossing here; it never holds up the debit.
+  void outcome.then((answered) => noteDebitForAutoRecharge(db, request, answered), () => undefined);
+  return outcome;
 }

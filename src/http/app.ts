@@ -8,6 +8,7 @@ import type { RouteSpec } from './route';
 import { allRoutes } from './routes';
 import { parseInput } from './validate';
 import { sha256Hex } from '../shared/ids';
+import { watchAutoRechargeCrossings } from '../auto-recharge/crossing-watch';
 
 export interface HttpApp {
   app: Express;
@@ -39,6 +40,7 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
   const app = express();
   const keys = new KeyResolver(deps.db, sha256Hex(deps.adminApiKey));
   const routes = [...allRoutes, ...extraRoutes];
+  watchAutoRechargeCrossings(deps); // debits through this app's database note auto-recharge crossings
   app.disable('x-powered-by');
   app.set('etag', false);
   // Stripe signs the exact bytes it sent: the webhook route must see the raw body.

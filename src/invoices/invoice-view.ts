@@ -27,6 +27,18 @@ function taxSnapshotView(snapshot: TaxSnapshot) {
   };
 }
 
+/**
+ * Whether the invoice is paid, and by what. A purchase's invoice was paid at checkout (its
+ * reference is the payment's). Other invoices (the period invoices of the close) are open until
+ * Stripe's invoice for that month is paid: then the Stripe invoice id is the reference; before
+ * that, the reference printed on the document. Drafts and credit notes have no payment status.
+ */
+function paymentOf(row: InvoiceListRow): { payment_status: 'open' | 'paid' | 'payment_failed' | null; payment_reference: string | null } {
+  if (row.kind !== 'invoice' || row.status !== 'finalized') return { payment_status: null, payment_reference: row.payment_reference };
+  if (row.source.startsWith('purchase:')) return { payment_status: 'paid', payment_reference: row.payment_reference };
+  return { payment_status: row.collection_status ?? 'open', payment_reference: row.collection_reference ?? row.payment_reference };
+}
+
 /** The invoice as API.md shows it: money in major units (exact), plus a few added fields. */
 export function invoiceView(row: InvoiceListRow) {
   const money = (minor: string | number | null) => (minor === null ? null : minorToMajor(BigInt(minor), row.currency));
@@ -56,7 +68,7 @@ export function invoiceView(row: InvoiceListRow) {
     pdf_url: row.status === 'finalized' ? `/v1/invoices/${row.id}/pdf` : null,
     account_id: row.account_id,
     tax_inclusive: row.tax_inclusive,
-    payment_reference: row.payment_reference,
+    ...paymentOf(row),
     corrects_invoice_id: row.corrects_invoice_id,
     created_at: row.created_at.toISOString(),
   };

@@ -38,6 +38,9 @@ export interface InvoiceRow {
 
 export interface InvoiceListRow extends InvoiceRow {
   pdf_sha256: string | null;
+  /** invoice_payments (collection on Stripe Billing): null while nothing was heard */
+  collection_status: 'open' | 'paid' | 'payment_failed' | null;
+  collection_reference: string | null;
 }
 
 export type DraftRow = Pick<InvoiceRow, 'id' | 'account_id' | 'kind' | 'source' | 'request_hash' | 'currency' | 'lines' | 'tax_inclusive' | 'payment_reference' | 'corrects_invoice_id'>;
@@ -167,7 +170,8 @@ export async function listInvoiceRows(db: Db, filter: InvoiceFilter, page: { lim
   const [countRow] = await applyFilter(db, filter).count<Array<{ count: string }>>({ count: '*' });
   const rows = await applyFilter(db, filter)
     .leftJoin('invoice_documents', 'invoice_documents.invoice_id', 'invoices.id')
-    .select('invoices.*', 'invoice_documents.sha256 as pdf_sha256')
+    .leftJoin('invoice_payments', 'invoice_payments.invoice_id', 'invoices.id')
+    .select('invoices.*', 'invoice_documents.sha256 as pdf_sha256', 'invoice_payments.status as collection_status', 'invoice_payments.payment_reference as collection_reference')
     .orderBy([{ column: 'invoices.created_at', order: 'desc' }, { column: 'invoices.id', order: 'desc' }])
     .limit(page.limit)
     .offset(page.offset);

@@ -13,6 +13,8 @@ import type { Unit } from '../credits/compute/burn-order';
 import { periodInvoiceLines } from './compute/close-rules';
 import { reportOverage } from './overage.service';
 import { lockPeriodRow } from './periods.queries';
+import { takePeriodEndChange } from '../subscriptions/plan-change.service';
+import { pairPeriodInvoice } from '../subscriptions/collection.service';
 
 export interface CloseDeps {
   db: Knex;
@@ -49,10 +51,13 @@ export async function prepareAccountClose(deps: CloseDeps, accountId: string, ke
     if (row.status === 'closing') return { state: 'closing', plan } as const; // steps 0–2 done before
     const moved = await trx('accounts').where({ id: accountId, period_start: period.start }).update({ period_start: next.start, period_end: next.end });
     if (moved === 0) return { state: 'not_in_period' } as const;
+    // A downgrade or cancellation waiting for period end takes effect now: the next period is
+    // granted from the new plan; the closing period is still invoiced (and rolled over) on its own.
+    const nextPlan = (await takePeriodEndChange(trx, accountId)) ?? plan;
     const planned = planCloseLedger({
       grants: await openGrants(trx, accountId),
       positions,
-      plan: { name: plan.name, rolloverFraction: plan.rollover_fraction, includedCredits: BigInt(plan.included_credits_micro), includedTokens: BigInt(plan.included_tokens) },
+      plan: { name: nextPlan.name, rolloverFraction: plan.rollover_fraction, includedCredits: BigInt(nextPlan.included_credits_micro), includedTokens: BigInt(nextPlan.included_tokens) },
       period: { ...period, key },
       next: { ...next, key: periodKey(next) },
       newId,
@@ -95,6 +100,9 @@ export async function prepareAccountClose(deps: CloseDeps, accountId: string, ke
 export async function completeAccountClose(db: Knex, accountId: string, key: string, invoiceId: string | null): Promise<void> {
   const period = parsePeriodKey(key)!;
   const consumed = await consumedBetween(db, accountId, 'credits', period.start, period.end);
+  // Stripe's invoice of the month may have come first: pair it now. Before the guarded update, so
+  // a re-run after a crash between the two still pairs (pairing is idempotent).
+  if (invoiceId) await pairPeriodInvoice(db, accountId, key);
   await db('periods')
     .where({ account_id: accountId, period: key, status: 'closing' })
     .update({ status: 'closed', used: consumed.used.toString(), overage: consumed.overage.toString(), invoice_id: invoiceId, closed_at: db.fn.now() });

@@ -10,6 +10,7 @@ import { runWorker } from './run-worker';
 import { startStripeMock } from './stripe-mock';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { ensureSchedules } from '../worker/schedules';
+import { ensureBillingCatalogOrWarn } from '../subscriptions/billing-catalog';
 
 export interface Stack {
   deps: AppDeps;
@@ -93,6 +94,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     const worker = await runWorker(deps, endpoints.temporalAddress);
     stoppers.push(() => worker.stop());
     if (config.TEMPORAL_SCHEDULES) await ensureSchedules(deps.temporal, config);
+    await ensureBillingCatalogOrWarn(deps);
     worker.done.catch((error: unknown) => log(`worker stopped: ${error instanceof Error ? error.message : String(error)}`));
 
     const api = await serveApi(deps, config.PORT);

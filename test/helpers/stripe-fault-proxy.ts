@@ -16,11 +16,15 @@ import type { AddressInfo, Socket } from 'node:net';
  *   dropped connection, or `hang` (the request IS executed by stripe-mock and stored under its
  *   key, but the answer is withheld until `releaseHung()`: a caller that dies meanwhile never
  *   learns that its transfer was created).
+ * - `rewrite`: the request IS executed by stripe-mock, and its JSON answer is passed through
+ *   `rewrite` before it is stored and sent, to answer as Stripe would where stripe-mock's fixture
+ *   cannot (e.g. a PaymentIntent that `succeeded`, a customer with a default payment method).
  */
 export type StripeFault =
   | { kind: 'error'; status: number; body: { error: Record<string, unknown> } }
   | { kind: 'disconnect' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'rewrite'; rewrite: (body: Record<string, unknown>) => Record<string, unknown> };
 
 export interface RecordedRequest {
   method: string;
@@ -246,6 +250,7 @@ export async function startStripeFaultProxy(target: string): Promise<StripeFault
         if (key) inFlight.add(key);
         try {
           const answer = { ...(await forward(req, body)), bodyHash };
+          if (fault?.kind === 'rewrite' && answer.status === 200) answer.body = JSON.stringify(fault.rewrite(JSON.parse(answer.body) as Record<string, unknown>));
           if (key && answer.status < 500 && answer.status !== 429 && answer.status !== 409) stored.set(key, answer);
           record.status = answer.status;
           record.objectId = objectIdOf(answer.body);

@@ -3,6 +3,7 @@ import { catalogCache } from '../../catalog/catalog-cache';
 import { upsertModel, upsertPackage, upsertPlan, upsertTool } from '../../catalog/catalog.queries';
 import { modelView, packageView, planView, toolView } from '../../catalog/catalog-views';
 import { ValidationError } from '../../shared/errors';
+import { ensurePlanPricesOrWarn } from '../../subscriptions/billing-catalog';
 import { defineRoute } from '../route';
 import { creditAmount, moneyAmount, ratePer1M } from '../schemas/amounts';
 import { shortText } from '../schemas/common';
@@ -106,6 +107,7 @@ export const catalogAdminRoutes = [
         rollover_fraction: String(body.rollover_fraction),
         features: JSON.stringify(body.features),
       });
+      await ensurePlanPricesOrWarn(deps, row.id); // prices are immutable in Stripe: new terms, new prices
       return { status: 200, body: planView(row) };
     },
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { billingCredits, streamStatement, subscription, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
+import { billingCredits, streamStatement, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
 import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
 import { spendableBalances } from '../../credits/ledger.queries';
 import { recordUsage } from '../../credits/usage.service';
@@ -129,19 +129,6 @@ export const creditRoutes = [
     access: 'account',
     response: { status: 200, description: 'summary', schema: z.object({ data: z.record(z.string(), z.unknown()) }) },
     handler: async ({ principal, deps }) => ({ status: 200, body: await usageSummary(deps.db, accountIdOf(principal)) }),
-  }),
-  defineRoute({
-    method: 'get',
-    path: '/v1/subscription',
-    summary: 'Plan and usage of the open period with percentUsed (seed 001)',
-    tag: 'Credits',
-    access: 'account',
-    response: {
-      status: 200,
-      description: 'subscription',
-      schema: z.object({ plan: z.string(), status: z.string(), usage: z.object({ creditsUsed: z.number(), creditsLimit: z.number(), percentUsed: z.number(), totalTokensUsed: z.number() }) }),
-    },
-    handler: async ({ principal, deps }) => ({ status: 200, body: await subscription(deps.db, accountIdOf(principal)) }),
   }),
   defineRoute({
     method: 'get',

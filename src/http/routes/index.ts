@@ -14,6 +14,10 @@ import { purchaseRoutes } from './purchases';
 import { webhookRoutes } from './webhooks';
 import { paymentOrderAdminRoutes } from './payment-orders-admin';
 import { refundAdminRoutes } from './refunds-admin';
+import { autoRechargeRoutes } from '../../auto-recharge/auto-recharge.routes';
+import { subscriptionRoutes } from './subscriptions';
+import { subscriptionAdminRoutes } from './subscriptions-admin';
+import { billingMismatchAdminRoutes } from './billing-mismatches-admin';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
@@ -32,4 +36,8 @@ export const allRoutes: RouteSpec[] = [
   ...webhookRoutes,
   ...paymentOrderAdminRoutes,
   ...refundAdminRoutes,
+  ...autoRechargeRoutes,
+  ...subscriptionRoutes,
+  ...subscriptionAdminRoutes,
+  ...billingMismatchAdminRoutes,
 ];

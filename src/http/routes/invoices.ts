@@ -53,7 +53,8 @@ const invoiceSchema = z.object({
   pdf_url: z.string().nullable(),
   account_id: z.string(),
   tax_inclusive: z.boolean(),
-  payment_reference: z.string().nullable(),
+  payment_status: z.enum(['open', 'paid', 'payment_failed']).nullable().meta({ description: 'invoices: paid (a purchase at checkout, a period invoice once its Stripe invoice is paid), open, or payment_failed; null for drafts and credit notes' }),
+  payment_reference: z.string().nullable().meta({ description: 'what paid it: the purchase’s payment, or the Stripe invoice id that collected a period invoice; until then the reference printed on the document' }),
   corrects_invoice_id: z.string().nullable(),
   created_at: z.string(),
 });

@@ -1,0 +1,147 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { idempotencyKeyOf } from '../../credits/idempotency';
+import { ensureStripeCustomer } from '../../checkout/purchase.service';
+import { createPortalSession, createSubscriptionCheckout } from '../../integrations/stripe/subscriptions';
+import { nextMonth, monthContaining } from '../../periods/compute/calendar-month';
+import { ConflictError, ValidationError } from '../../shared/errors';
+import { getPlanPrices, stripeTaxRatesFor } from '../../subscriptions/billing-catalog';
+import { checkCommand } from '../../subscriptions/subscription-commands.service';
+import { subscriptionView } from '../../subscriptions/subscription-view';
+import { signalSubscriptionCommand } from '../../subscriptions/subscription-workflows';
+import type { SubscriptionCommand } from '../../subscriptions/subscription.types';
+import { getPlan } from '../../subscriptions/plan-change.service';
+import { findSubscription } from '../../subscriptions/subscriptions.queries';
+import type { AppDeps } from '../../app-deps';
+import { accountIdOf } from '../principal';
+import { defineRoute } from '../route';
+
+const planSlug = z.string().trim().min(1).max(64);
+const returnUrl = z.url().max(2000);
+
+const subscriptionSchema = z.looseObject({
+  plan: z.string(),
+  status: z.string(),
+  usage: z.object({ creditsUsed: z.number(), creditsLimit: z.number(), percentUsed: z.number(), totalTokensUsed: z.number() }),
+  pending_plan: z.string().nullable(),
+  cancel_at_period_end: z.boolean(),
+  current_period_start: z.string(),
+  current_period_end: z.string(),
+  stripe_subscription_id: z.string().nullable(),
+  latest_invoice: z.object({ id: z.string(), status: z.string().nullable(), amount_due: z.number(), currency: z.string() }).nullable(),
+});
+
+/** Where the customer returns from Stripe's hosted pages. */
+function appUrl(deps: AppDeps, path: string): string {
+  const base = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT || 8080}`;
+  return `${base.replace(/\/$/, '')}${path}`;
+}
+
+/** Checks the command, hands it to the account's subscription workflow and answers 202 with the subscription. */
+async function command(deps: AppDeps, accountId: string, requestId: string, make: (id: string) => SubscriptionCommand) {
+  const cmd = make(requestId);
+  await checkCommand(deps.db, accountId, cmd);
+  await signalSubscriptionCommand(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, accountId, cmd);
+  return { status: 202, body: { ...(await subscriptionView(deps.db, accountId)), requested: cmd.kind } };
+}
+
+const requestIdOf = (req: Parameters<typeof idempotencyKeyOf>[0]) => {
+  const { key, given } = idempotencyKeyOf(req);
+  return given ? key : crypto.randomUUID();
+};
+
+export const subscriptionRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/subscription',
+    summary: 'The subscription: plan, status, what changes at period end, the latest Stripe invoice, and this period’s usage with percentUsed',
+    tag: 'Subscriptions',
+    access: 'account',
+    response: { status: 200, description: 'subscription', schema: subscriptionSchema },
+    handler: async ({ principal, deps }) => ({ status: 200, body: await subscriptionView(deps.db, accountIdOf(principal)) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/subscription/checkout',
+    summary: 'Subscribe to a paid plan: a Stripe Checkout Session in subscription mode (monthly fee + metered overage, periods on calendar months); the signed webhooks then make the plan active',
+    tag: 'Subscriptions',
+    access: 'account',
+    idempotencyKey: true,
+    body: z.strictObject({ plan: planSlug, success_url: returnUrl.optional(), cancel_url: returnUrl.optional() }),
+    errors: [409],
+    response: { status: 201, description: 'the Checkout Session to send the customer to', schema: z.object({ checkout_url: z.string(), session_id: z.string(), plan: z.string() }) },
+    handler: async ({ body, principal, deps, req }) => {
+      const accountId = accountIdOf(principal);
+      const plan = await getPlan(deps.db, body.plan);
+      const prices = await getPlanPrices(deps, plan.id);
+      if (!prices) throw new ValidationError(`Plan '${plan.id}' has no monthly fee to subscribe to`, { field: 'plan' });
+      const row = await findSubscription(deps.db, accountId);
+      if (row?.stripe_subscription_id && ['active', 'trialing', 'past_due'].includes(row.status)) {
+        throw new ConflictError('This account already has a subscription: change its plan with POST /v1/subscription/change', { plan: row.plan_id, status: row.status });
+      }
+      const customerId = await ensureStripeCustomer(deps, accountId);
+      const session = await createSubscriptionCheckout(deps.stripe, {
+        accountId,
+        planId: plan.id,
+        customerId,
+        feePriceId: prices.feePriceId,
+        overagePriceId: plan.overage_allowed ? prices.overagePriceId : null,
+        taxRateIds: await stripeTaxRatesFor(deps, accountId),
+        billingCycleAnchor: nextMonth(monthContaining(new Date())).start,
+        successUrl: body.success_url ?? appUrl(deps, '/docs?subscription=success&session_id={CHECKOUT_SESSION_ID}'),
+        cancelUrl: body.cancel_url ?? appUrl(deps, '/docs?subscription=canceled'),
+        idempotencyKey: `subscription-checkout:${accountId}:${plan.id}:${requestIdOf(req)}`,
+      });
+      return { status: 201, body: { checkout_url: session.url, session_id: session.id, plan: plan.id } };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/subscription/change',
+    summary: 'Change plan: an upgrade applies now (Stripe prorates; the new plan’s included credits for the rest of the period are granted at once), a downgrade at the end of the period',
+    tag: 'Subscriptions',
+    access: 'account',
+    idempotencyKey: true,
+    body: z.strictObject({ plan: planSlug }),
+    errors: [409],
+    response: { status: 202, description: 'the subscription; the change is applied by its workflow', schema: subscriptionSchema },
+    handler: async ({ body, principal, deps, req }) =>
+      command(deps, accountIdOf(principal), requestIdOf(req), (requestId) => (body.plan === 'free' ? { kind: 'cancel', requestId } : { kind: 'change', requestId, plan: body.plan })),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/subscription/cancel',
+    summary: 'Cancel at the end of the period (then the free plan); undo before then with resume',
+    tag: 'Subscriptions',
+    access: 'account',
+    idempotencyKey: true,
+    body: z.strictObject({ at_period_end: z.literal(true).default(true).meta({ description: 'only cancellation at period end is offered here' }) }).default({ at_period_end: true }),
+    errors: [409],
+    response: { status: 202, description: 'the subscription', schema: subscriptionSchema },
+    handler: async ({ principal, deps, req }) => command(deps, accountIdOf(principal), requestIdOf(req), (requestId) => ({ kind: 'cancel', requestId })),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/subscription/resume',
+    summary: 'Undo a cancellation or downgrade that waits for the end of the period',
+    tag: 'Subscriptions',
+    access: 'account',
+    idempotencyKey: true,
+    errors: [409],
+    response: { status: 202, description: 'the subscription', schema: subscriptionSchema },
+    handler: async ({ principal, deps, req }) => command(deps, accountIdOf(principal), requestIdOf(req), (requestId) => ({ kind: 'resume', requestId })),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/billing/portal',
+    summary: 'A Stripe customer portal session: payment methods, invoices, cancellation',
+    tag: 'Subscriptions',
+    access: 'account',
+    body: z.strictObject({ return_url: returnUrl.optional() }).default({}),
+    response: { status: 201, description: 'where to send the customer', schema: z.object({ url: z.string() }) },
+    handler: async ({ body, principal, deps }) => {
+      const customerId = await ensureStripeCustomer(deps, accountIdOf(principal));
+      return { status: 201, body: { url: await createPortalSession(deps.stripe, customerId, body.return_url ?? appUrl(deps, '/docs')) } };
+    },
+  }),
+];
