@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config/config';
 import { setCancelAtPeriodEnd, switchSubscriptionPrices } from '../integrations/stripe/subscriptions';
 import { AppError, ConflictError } from '../shared/errors';
-import { getPlanPrices } from './billing-catalog';
+import { getPlanPrices, stripeTaxRatesFor } from './billing-catalog';
 import { directionBetween, getPlan, lockForPlanChange, switchPlanNow } from './plan-change.service';
 import { rowView } from './subscription-state.service';
 import type { SubscriptionCommand, SubscriptionRowView } from './subscription.types';
@@ -41,13 +41,13 @@ export async function sendCommandToStripe(deps: CommandDeps, accountId: string, 
   const pricesOf = async (planId: string) => {
     const prices = await getPlanPrices(deps, planId);
     if (!prices) throw new AppError(422, 'plan_not_billable', `Plan '${planId}' has no Stripe prices; give it a monthly price with PUT /v1/admin/plans/${planId}`);
-    return prices;
+    return { ...prices, taxRateIds: await stripeTaxRatesFor(deps, accountId) };
   };
   switch (command.kind) {
     case 'change': {
       const direction = directionBetween(await getPlan(deps.db, row.plan_id), await getPlan(deps.db, command.plan));
       const prices = await pricesOf(command.plan);
-      await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: command.plan, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, prorate: direction === 'upgrade', idempotencyKey: key });
+      await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: command.plan, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, taxRateIds: prices.taxRateIds, prorate: direction === 'upgrade', idempotencyKey: key });
       return `stripe:${direction}`;
     }
     case 'cancel':
@@ -57,7 +57,7 @@ export async function sendCommandToStripe(deps: CommandDeps, accountId: string, 
       await setCancelAtPeriodEnd(deps.stripe, row.stripe_subscription_id, false, key);
       if (row.pending_plan) {
         const prices = await pricesOf(row.plan_id);
-        await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: row.plan_id, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, prorate: false, idempotencyKey: `${key}:prices` });
+        await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: row.plan_id, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, taxRateIds: prices.taxRateIds, prorate: false, idempotencyKey: `${key}:prices` });
       }
       return 'stripe:resumed';
     }

@@ -3,6 +3,7 @@ import { monthEndClose } from '../../workflows/month-end-close.workflow';
 import { subscriptionWorkflowId } from '../../src/subscriptions/subscription.types';
 import { api } from '../helpers/api';
 import { accountIn, privatePeriod, startCloseWorld, type CloseWorld } from '../helpers/close-world';
+import { STRIPE_ERRORS } from '../helpers/stripe-fault-proxy';
 import { testDb } from '../helpers/db';
 import { expectLedgerInvariants } from '../helpers/ledger-invariants';
 import { accountPlan, createPaidPlan, subscribeViaEvents, subscriptionRow, waitForSubscription } from '../helpers/subscriptions';
@@ -57,9 +58,15 @@ describe('period-end changes, applied by the close', () => {
     });
     expect(swap!.form['items[0][price]']).toEqual(expect.any(String));
 
+    // Stripe fails the cancellation once with a 500: it is retried with the same key.
+    const cancelPath = `/v1/subscriptions/${canceller.fixture.subscriptionId}`;
+    world.proxy.failNext({ method: 'POST', path: cancelPath }, STRIPE_ERRORS.apiError());
     expect((await api('POST', '/v1/subscription/cancel', { key: canceller.key })).status).toBe(202);
     await waitForSubscription(db, canceller.id, 'cancel at period end', (row) => row.cancel_at_period_end === true);
-    expect(subscriptionUpdates(canceller.fixture.subscriptionId).map((r) => r.form)).toEqual([{ cancel_at_period_end: 'true' }]);
+    const cancels = world.proxy.requests.filter((r) => r.method === 'POST' && r.path === cancelPath);
+    expect(cancels.map((r) => r.outcome)).toEqual(['fault', 'executed']);
+    expect(new Set(cancels.map((r) => r.idempotencyKey)).size).toBe(1);
+    expect(cancels[1]!.form).toEqual({ cancel_at_period_end: 'true' });
 
     const result = await world.client.workflow.execute(monthEndClose, { workflowId: `close:${period.key}:${Date.now()}`, taskQueue: world.taskQueue, args: [{ period: period.key }] });
     expect(result).toMatchObject({ status: 'completed', accounts_done: 2, failures: [] });

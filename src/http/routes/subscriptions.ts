@@ -2,16 +2,12 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { idempotencyKeyOf } from '../../credits/idempotency';
 import { ensureStripeCustomer } from '../../checkout/purchase.service';
-import { createPortalSession, createSubscriptionCheckout } from '../../integrations/stripe/subscriptions';
-import { nextMonth, monthContaining } from '../../periods/compute/calendar-month';
-import { ConflictError, ValidationError } from '../../shared/errors';
-import { getPlanPrices, stripeTaxRatesFor } from '../../subscriptions/billing-catalog';
+import { createPortalSession } from '../../integrations/stripe/subscriptions';
+import { startSubscriptionCheckout } from '../../subscriptions/subscription-checkout.service';
 import { checkCommand } from '../../subscriptions/subscription-commands.service';
 import { subscriptionView } from '../../subscriptions/subscription-view';
 import { signalSubscriptionCommand } from '../../subscriptions/subscription-workflows';
 import type { SubscriptionCommand } from '../../subscriptions/subscription.types';
-import { getPlan } from '../../subscriptions/plan-change.service';
-import { findSubscription } from '../../subscriptions/subscriptions.queries';
 import type { AppDeps } from '../../app-deps';
 import { accountIdOf } from '../principal';
 import { defineRoute } from '../route';
@@ -19,16 +15,23 @@ import { defineRoute } from '../route';
 const planSlug = z.string().trim().min(1).max(64);
 const returnUrl = z.url().max(2000);
 
-const subscriptionSchema = z.looseObject({
+export const subscriptionSchema = z.object({
   plan: z.string(),
   status: z.string(),
   usage: z.object({ creditsUsed: z.number(), creditsLimit: z.number(), percentUsed: z.number(), totalTokensUsed: z.number() }),
+  currentPeriod: z.object({ start: z.string(), end: z.string() }),
+  limits_plan: z.string().meta({ description: 'the plan whose limits apply now (free while an unpaid subscription holds the account)' }),
+  past_due_since: z.string().nullable(),
   pending_plan: z.string().nullable(),
   cancel_at_period_end: z.boolean(),
   current_period_start: z.string(),
   current_period_end: z.string(),
   stripe_subscription_id: z.string().nullable(),
   latest_invoice: z.object({ id: z.string(), status: z.string().nullable(), amount_due: z.number(), currency: z.string() }).nullable(),
+});
+
+const subscriptionCommandSchema = subscriptionSchema.extend({
+  requested: z.enum(['change', 'cancel', 'resume']).meta({ description: 'the command its workflow now applies' }),
 });
 
 /** Where the customer returns from Stripe's hosted pages. */
@@ -71,28 +74,14 @@ export const subscriptionRoutes = [
     errors: [409],
     response: { status: 201, description: 'the Checkout Session to send the customer to', schema: z.object({ checkout_url: z.string(), session_id: z.string(), plan: z.string() }) },
     handler: async ({ body, principal, deps, req }) => {
-      const accountId = accountIdOf(principal);
-      const plan = await getPlan(deps.db, body.plan);
-      const prices = await getPlanPrices(deps, plan.id);
-      if (!prices) throw new ValidationError(`Plan '${plan.id}' has no monthly fee to subscribe to`, { field: 'plan' });
-      const row = await findSubscription(deps.db, accountId);
-      if (row?.stripe_subscription_id && ['active', 'trialing', 'past_due'].includes(row.status)) {
-        throw new ConflictError('This account already has a subscription: change its plan with POST /v1/subscription/change', { plan: row.plan_id, status: row.status });
-      }
-      const customerId = await ensureStripeCustomer(deps, accountId);
-      const session = await createSubscriptionCheckout(deps.stripe, {
-        accountId,
-        planId: plan.id,
-        customerId,
-        feePriceId: prices.feePriceId,
-        overagePriceId: plan.overage_allowed ? prices.overagePriceId : null,
-        taxRateIds: await stripeTaxRatesFor(deps, accountId),
-        billingCycleAnchor: nextMonth(monthContaining(new Date())).start,
+      const created = await startSubscriptionCheckout(deps, {
+        accountId: accountIdOf(principal),
+        planId: body.plan,
         successUrl: body.success_url ?? appUrl(deps, '/docs?subscription=success&session_id={CHECKOUT_SESSION_ID}'),
         cancelUrl: body.cancel_url ?? appUrl(deps, '/docs?subscription=canceled'),
-        idempotencyKey: `subscription-checkout:${accountId}:${plan.id}:${requestIdOf(req)}`,
+        requestId: requestIdOf(req),
       });
-      return { status: 201, body: { checkout_url: session.url, session_id: session.id, plan: plan.id } };
+      return { status: 201, body: created };
     },
   }),
   defineRoute({
@@ -104,7 +93,7 @@ export const subscriptionRoutes = [
     idempotencyKey: true,
     body: z.strictObject({ plan: planSlug }),
     errors: [409],
-    response: { status: 202, description: 'the subscription; the change is applied by its workflow', schema: subscriptionSchema },
+    response: { status: 202, description: 'the subscription; the change is applied by its workflow', schema: subscriptionCommandSchema },
     handler: async ({ body, principal, deps, req }) =>
       command(deps, accountIdOf(principal), requestIdOf(req), (requestId) => (body.plan === 'free' ? { kind: 'cancel', requestId } : { kind: 'change', requestId, plan: body.plan })),
   }),
@@ -117,7 +106,7 @@ export const subscriptionRoutes = [
     idempotencyKey: true,
     body: z.strictObject({ at_period_end: z.literal(true).default(true).meta({ description: 'only cancellation at period end is offered here' }) }).default({ at_period_end: true }),
     errors: [409],
-    response: { status: 202, description: 'the subscription', schema: subscriptionSchema },
+    response: { status: 202, description: 'the subscription', schema: subscriptionCommandSchema },
     handler: async ({ principal, deps, req }) => command(deps, accountIdOf(principal), requestIdOf(req), (requestId) => ({ kind: 'cancel', requestId })),
   }),
   defineRoute({
@@ -128,7 +117,7 @@ export const subscriptionRoutes = [
     access: 'account',
     idempotencyKey: true,
     errors: [409],
-    response: { status: 202, description: 'the subscription', schema: subscriptionSchema },
+    response: { status: 202, description: 'the subscription', schema: subscriptionCommandSchema },
     handler: async ({ principal, deps, req }) => command(deps, accountIdOf(principal), requestIdOf(req), (requestId) => ({ kind: 'resume', requestId })),
   }),
   defineRoute({

@@ -52,16 +52,18 @@ export async function createSubscriptionCheckout(stripe: Stripe, request: Subscr
  */
 export async function switchSubscriptionPrices(
   stripe: Stripe,
-  request: { subscriptionId: string; planId: string; feePriceId: string; overagePriceId: string | null; prorate: boolean; idempotencyKey: string },
+  request: { subscriptionId: string; planId: string; feePriceId: string; overagePriceId: string | null; taxRateIds: string[]; prorate: boolean; idempotencyKey: string },
 ): Promise<void> {
   const current = await stripe.subscriptions.retrieve(request.subscriptionId);
   const items = current.items.data;
   const licensed = items.find((item) => item.price.recurring?.usage_type !== 'metered');
   const metered = items.find((item) => item.price.recurring?.usage_type === 'metered');
+  // The tax rates of the account's treatment today travel with the new prices, as at checkout.
+  const taxRates = request.taxRateIds.length ? { tax_rates: request.taxRateIds } : {};
   const changes: Stripe.SubscriptionUpdateParams.Item[] = [
-    licensed ? { id: licensed.id, price: request.feePriceId, quantity: 1 } : { price: request.feePriceId, quantity: 1 },
+    licensed ? { id: licensed.id, price: request.feePriceId, quantity: 1, ...taxRates } : { price: request.feePriceId, quantity: 1, ...taxRates },
   ];
-  if (request.overagePriceId) changes.push(metered ? { id: metered.id, price: request.overagePriceId } : { price: request.overagePriceId });
+  if (request.overagePriceId) changes.push(metered ? { id: metered.id, price: request.overagePriceId, ...taxRates } : { price: request.overagePriceId, ...taxRates });
   else if (metered) changes.push({ id: metered.id, deleted: true });
   await stripe.subscriptions.update(
     request.subscriptionId,
