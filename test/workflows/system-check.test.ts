@@ -21,7 +21,7 @@ describe('system check workflow (API → Temporal → worker → activity → Po
     const id: string = started.body.workflow_id;
     const view = await waitForWorkflow(id, (w) => w.status === 'COMPLETED');
     expect(view).toMatchObject({ id, type: 'systemCheck', status: 'COMPLETED', state: { step: 'done' } });
-    expect(view.result).toMatchObject({ id, note: 'from the test', roundTripOk: true });
+    expect(view.result).toMatchObject({ id, note: 'from the test', roundTripOk: true, stripeOk: true, stripeError: null });
     const row = await db('system_checks').where({ id }).first();
     expect(row.note).toBe('from the test');
   });
