@@ -69,7 +69,8 @@ export async function subscription(input: SubscriptionWorkflowInput): Promise<vo
   let handledThisRun = 0;
   for (;;) {
     state.step = dunningDeadline ? 'waiting_for_payment' : 'idle';
-    const untilDeadline = dunningDeadline ? Math.max(0, Date.parse(dunningDeadline) - Date.now()) : undefined;
+    // At least 1 ms: a timeout of 0 would mean no timeout at all.
+    const untilDeadline = dunningDeadline ? Math.max(1, Date.parse(dunningDeadline) - Date.now()) : undefined;
     const woke = untilDeadline === undefined ? (await condition(() => queue.length > 0), true) : await condition(() => queue.length > 0, untilDeadline);
 
     if (!woke && dunningDeadline) {
