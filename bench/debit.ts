@@ -5,11 +5,16 @@ import { startBenchStack, machine, writeResults } from './lib/bench-stack';
 import { runPgbench } from './lib/pgbench';
 import { runLoad, type LoadResult } from './lib/run-load';
 import { startApiProcesses } from './lib/api-processes';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 
 /**
  * `npm run bench:debit`: POST /v1/usage over HTTP on loopback, across 1,000 accounts and then on
  * one hot account, against pgbench's tpcb-like on the same PostgreSQL in the same run.
  * Targets (2 cores): many accounts ≥ 1.0× pgbench tps with p99 < 25 ms; one hot account ≥ 0.5×.
+ * Then the same two shapes as hold → capture (issue 18: two calls per metered request, POST
+ * /v1/holds and POST /v1/holds/:id/capture), next to plain debits in the same run; the accounts
+ * are on a hard-limit plan, so every debit also reads the account's held sum. BENCH_HOLDS=0 skips them.
  */
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -17,6 +22,26 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PGBENCH_SCALE = Number(process.env.BENCH_PGBENCH_SCALE ?? 50);
 /** API processes sharing the port (npm run api with API_PROCESSES); 0 = the in-process API of npm start. */
 const API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 0);
+const HOLDS = process.env.BENCH_HOLDS !== '0';
+
+/** Hold → capture load from its own process (bench/lib/hold-capture-child.ts); requests/s counts calls. */
+function runHoldCaptureLoad(spec: { url: string; connections: number; seconds: number; keys: string[] }): Promise<LoadResult> {
+  const child = {
+    url: spec.url,
+    connections: spec.connections,
+    seconds: spec.seconds,
+    targets: spec.keys.map((key) => ({ key })),
+    holdBody: JSON.stringify({ credits: 2 }),
+    captureBody: JSON.stringify({ items: [{ type: 'tool', tool: 'bench.tool' }] }),
+  };
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, 'lib', 'hold-capture-child.ts'), JSON.stringify(child)], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`hold → capture load failed: ${stderr || error.message}`));
+      const result = JSON.parse(stdout);
+      resolve({ requestsPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, total: result.requests.total });
+    });
+  });
+}
 
 async function main(): Promise<void> {
   const stack = await startBenchStack();
@@ -44,6 +69,15 @@ async function main(): Promise<void> {
     const many = await load(keys);
     process.stdout.write(`one hot account: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
     const hot = await load([keys[0]!]);
+    let holdsMany: LoadResult | null = null;
+    let holdsHot: LoadResult | null = null;
+    if (HOLDS) {
+      const holdLoad = (targets: string[]) => runHoldCaptureLoad({ url: apiUrl, connections: CONNECTIONS, seconds: SECONDS, keys: targets });
+      process.stdout.write(`hold → capture, many accounts: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
+      holdsMany = await holdLoad(keys);
+      process.stdout.write(`hold → capture, one hot account: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
+      holdsHot = await holdLoad([keys[1 % keys.length]!]);
+    }
     process.stdout.write(`pgbench tpcb-like: scale ${PGBENCH_SCALE}, ${CONNECTIONS} clients × ${SECONDS} s …\n`);
     await api?.stop();
     const pgbench = runPgbench(stack.databaseUrl, { clients: CONNECTIONS, seconds: SECONDS, scale: PGBENCH_SCALE });
@@ -57,6 +91,13 @@ async function main(): Promise<void> {
       pgbench_tpcb_like: { tps: pgbench.tps, latency_avg_ms: pgbench.latencyMs },
       many_accounts: { ...many, ratio_to_pgbench: ratio(many), target: '≥ 1.0× and p99 < 25 ms' },
       hot_account: { ...hot, ratio_to_pgbench: ratio(hot), target: '≥ 0.5×' },
+      // requestsPerSec counts calls: a metered request is two (hold, capture)
+      ...(holdsMany && holdsHot
+        ? {
+            hold_capture_many_accounts: { ...holdsMany, metered_per_sec: holdsMany.requestsPerSec / 2, ratio_to_pgbench: ratio(holdsMany) },
+            hold_capture_hot_account: { ...holdsHot, metered_per_sec: holdsHot.requestsPerSec / 2, ratio_to_pgbench: ratio(holdsHot) },
+          }
+        : {}),
     };
     const file = writeResults('debit', results);
     const row = (name: string, r: LoadResult) =>
@@ -68,6 +109,9 @@ async function main(): Promise<void> {
         '| --- | --- | --- | --- | --- | --- |',
         row(`${ACCOUNTS} accounts`, many),
         row('1 hot account', hot),
+        ...(holdsMany && holdsHot
+          ? [row(`hold → capture, ${ACCOUNTS} accounts (calls; metered = ½)`, holdsMany), row('hold → capture, 1 hot account (calls; metered = ½)', holdsHot)]
+          : []),
         `| pgbench tpcb-like (scale ${PGBENCH_SCALE}) | ${pgbench.tps.toFixed(0)} tps | | ${pgbench.latencyMs} avg | 1.00× | |`,
         '',
         `written to ${file}`,

@@ -27,6 +27,18 @@ const ownedObject: Record<string, (owner: TestAccount) => Promise<Record<string,
     id: (await api('POST', '/v1/billing/credits/purchase', { key: owner.key, body: { amount: 100 } })).body.purchase_id,
   }),
   '/v1/invoices/:id/pdf': issuedInvoice,
+  '/v1/holds/:id': placedHold,
+  '/v1/holds/:id/capture': async (owner) => ({ ...(await placedHold(owner)), tool: await newTool(1) }),
+  '/v1/holds/:id/release': placedHold,
+};
+
+async function placedHold(owner: TestAccount): Promise<Record<string, string>> {
+  return { id: (await api('POST', '/v1/holds', { key: owner.key, body: { credits: 5 } })).body.id };
+}
+
+/** The body the owner's request needs, for routes that take one. */
+const ownerBody: Record<string, (params: Record<string, string>) => unknown> = {
+  '/v1/holds/:id/capture': (params) => ({ items: [{ type: 'tool', tool: params.tool }] }),
 };
 
 const accountRoutesWithIds = allRoutes.filter((route) => {
@@ -45,8 +57,9 @@ describe('tenancy', () => {
       const [owner, stranger] = [await newAccount('pro'), await newAccount('pro')];
       const params = await ownedObject[path]!(owner);
       const url = path.replace(/:([a-z_]+)/g, (_m, name: string) => params[name]!);
-      expect((await api(method, url, { key: owner.key })).status).toBeLessThan(300);
-      const response = await api(method, url, { key: stranger.key });
+      const body = ownerBody[path]?.(params);
+      expect((await api(method, url, { key: owner.key, body })).status).toBeLessThan(300);
+      const response = await api(method, url, { key: stranger.key, body });
       expect(response.status).toBe(404);
       expect(response.body.error.code).toBe('not_found');
     },
