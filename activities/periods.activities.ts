@@ -7,7 +7,7 @@ import { invoiceSettingsFromConfig } from '../src/invoices/invoice-settings';
 import { parsePeriodKey } from '../src/periods/compute/calendar-month';
 import { hourWindow } from '../src/periods/compute/close-rules';
 import { completeAccountClose, prepareAccountClose } from '../src/periods/close.service';
-import { beginCloseRun, finishCloseRun, recordCloseBatch, type CloseFailure } from '../src/periods/close-progress';
+import { beginCloseRun, countClosedThisRun, finishCloseRun, recordCloseBatch, type CloseFailure } from '../src/periods/close-progress';
 import { overageAccountsPage, reportOverage } from '../src/periods/overage.service';
 import { accountsToClose, type CloseRow } from '../src/periods/periods.queries';
 import { mapConcurrent } from '../src/shared/map-concurrent';
@@ -46,7 +46,6 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
      * failing does not stop the others; its reason is recorded and a re-run retries it.
      */
     async closeAccounts(input: { period: string; accountIds: string[] }) {
-      let done = 0;
       const failures: CloseFailure[] = [];
       await mapConcurrent(input.accountIds, ACCOUNTS_IN_PARALLEL, async (accountId, index) => {
         heartbeat({ index });
@@ -55,12 +54,13 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
           if (prepared.outcome !== 'prepared') return;
           const invoice = prepared.invoice ? await issueInvoiceNow(deps.db, invoiceSettings, prepared.invoice) : null;
           await completeAccountClose(deps.db, accountId, input.period, invoice?.invoiceId ?? null);
-          done++;
         } catch (error) {
           failures.push({ account_id: accountId, reason: reasonOf(error) });
         }
       });
-      await recordCloseBatch(deps.db, input.period, done, failures);
+      // An earlier attempt of this page may have closed accounts before it died: they count too.
+      const done = await countClosedThisRun(deps.db, input.period, input.accountIds);
+      await recordCloseBatch(deps.db, input.period, input.accountIds, failures);
       return { done, failures };
     },
 

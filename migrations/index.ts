@@ -12,6 +12,9 @@ import * as createSubscriptions from './20261204000080_create_subscriptions';
 import * as createStripeBillingCatalog from './20261204000081_create_stripe_billing_catalog';
 import * as createAutoRecharge from './20261204000082_create_auto_recharge';
 import * as createCollection from './20261204000083_create_collection';
+import * as createAuditLog from './20261204000090_create_audit_log';
+import * as createHolds from './20261204000100_create_holds';
+import * as debitSpendsAvailable from './20261204000101_debit_spends_available';
 
 export interface Migration {
   name: string;
@@ -34,4 +37,7 @@ export const migrations: Migration[] = [
   { name: '20261204000081_create_stripe_billing_catalog', ...createStripeBillingCatalog },
   { name: '20261204000082_create_auto_recharge', ...createAutoRecharge },
   { name: '20261204000083_create_collection', ...createCollection },
+  { name: '20261204000090_create_audit_log', ...createAuditLog },
+  { name: '20261204000100_create_holds', ...createHolds },
+  { name: '20261204000101_debit_spends_available', ...debitSpendsAvailable },
 ];

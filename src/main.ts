@@ -9,6 +9,8 @@ async function main(): Promise<void> {
   process.stdout.write(`Settle starting (data in ${config.dataDir}) …\n`);
   const stack = await startStack(config);
   onShutdownSignal(() => stack.stop());
+  // A secret Settle generated (kept under DATA_DIR) is shown so it can be used; one the
+  // environment gave is the operator's already and is never echoed.
   const lines = [
     '',
     `Settle is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -18,8 +20,8 @@ async function main(): Promise<void> {
     `  Temporal UI  ${stack.temporalUiUrl ?? `(external Temporal at ${stack.temporalAddress})`}`,
     `  Temporal     ${stack.temporalAddress} (namespace ${config.TEMPORAL_NAMESPACE})`,
     `  Stripe       ${stack.stripeApiBase ? `stripe-mock at ${stack.stripeApiBase}` : 'Stripe API (STRIPE_SECRET_KEY)'}`,
-    `  Admin key    ${stack.adminApiKey}`,
-    `  Webhook secret (whsec) for stripe listen / signed test events: ${stack.webhookSecret}`,
+    `  Admin key    ${config.ADMIN_API_KEY ? 'from ADMIN_API_KEY' : stack.adminApiKey}`,
+    `  Webhook secret (whsec) for stripe listen / signed test events: ${config.STRIPE_WEBHOOK_SECRET ? 'from STRIPE_WEBHOOK_SECRET' : stack.webhookSecret}`,
     '',
     'Ctrl-C stops everything.',
     '',

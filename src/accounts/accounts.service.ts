@@ -6,6 +6,7 @@ import { findAccount, insertAccount, insertApiKey, insertPublisher, revokeApiKey
 import { findPlan } from '../catalog/catalog.queries';
 import { insertBalanceRows } from '../credits/ledger.queries';
 import { grantPeriodAllowance } from '../credits/period-allowance';
+import { notifyKeyRevoked } from './key-revocations';
 
 export interface CreateAccountInput {
   name: string;
@@ -75,8 +76,12 @@ export async function issueAccountKey(db: Knex, accountId: string): Promise<Issu
   });
 }
 
+/** Revokes a key and announces it in the same transaction, so every API process forgets it at once. */
 export async function revokeKey(db: Knex, keyId: string): Promise<void> {
-  if (!(await revokeApiKey(db, keyId))) throw new NotFoundError('API key', keyId);
+  await db.transaction(async (trx) => {
+    if (!(await revokeApiKey(trx, keyId))) throw new NotFoundError('API key', keyId);
+    await notifyKeyRevoked(trx, keyId);
+  });
 }
 
 export async function createPublisher(db: Knex, input: { name: string; stripeAccountId?: string }) {

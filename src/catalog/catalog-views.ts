@@ -8,8 +8,14 @@ export function toolView(row: ToolRow) {
   return { id: row.id, publisher_id: row.publisher_id, credits_per_execution: microToCredits(row.credits_per_execution), description: row.description };
 }
 
-export function modelView(row: ModelRow) {
-  return {
+/**
+ * Who is looking: provider costs are the operator's margins (seed 003), so a customer's view of a
+ * model or of its usage leaves them out.
+ */
+export type Audience = 'operator' | 'customer';
+
+export function modelView(row: ModelRow, audience: Audience = 'customer') {
+  const view = {
     name: row.name,
     provider: row.provider,
     aliases: row.aliases,
@@ -19,6 +25,10 @@ export function modelView(row: ModelRow) {
     creditCacheReadPer1M: credits(row.credit_cache_read_per_1m),
     creditCacheWritePer1M: credits(row.credit_cache_write_per_1m),
     priced: row.credit_input_per_1m !== null || row.credit_output_per_1m !== null,
+  };
+  if (audience === 'customer') return view;
+  return {
+    ...view,
     providerCost:
       row.provider_cost_input_per_1m === null
         ? null

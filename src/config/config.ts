@@ -15,6 +15,10 @@ const port = z.coerce.number().int().min(0).max(65535);
 export const envSchema = z.object({
   PORT: port.default(8080),
   API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1).meta({ description: 'npm run api: HTTP processes sharing PORT (node:cluster), e.g. one per core' }),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(10_000)
+    .meta({ description: 'requests a second one API key may make to one API process (a token bucket; 429 rate_limited beyond it)' }),
+  RATE_LIMIT_BURST: z.coerce.number().min(1).max(10_000_000).optional()
+    .meta({ description: 'how many requests one API key may make at once before the rate applies; default twice RATE_LIMIT_PER_SECOND' }),
   DATA_DIR: z.string().min(1).default('./.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.url().optional(),

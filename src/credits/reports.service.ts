@@ -8,6 +8,8 @@ import { findEntry, spendableBalances, type LedgerEntryRow } from './ledger.quer
 import { quantityOf } from './ledger-views';
 import { chargedBetween, consumedBetween, entriesPage, modelUsageBetween, tokensUsedBetween, usageGrouped, type Range, type UsageGroup } from './reports.queries';
 import { findUsageEvent } from './usage.queries';
+import { breakdownFor } from './provider-costs';
+import { heldCredits } from '../holds/holds.queries';
 
 async function accountWithPlan(db: Knex, accountId: string) {
   const account = await findAccount(db, accountId);
@@ -27,10 +29,28 @@ export async function periodOverview(db: Knex, accountId: string, now = new Date
   return { account, plan, spendable, credits, tokens };
 }
 
+/**
+ * Credits reserved by active holds and what is left for new usage (issue 18): additive fields
+ * of the balance reads. `available` is floored at 0; on an overage plan holds block nothing and
+ * it only shows what the grants still cover.
+ */
+async function heldAndAvailable(db: Knex, accountId: string, spendable: bigint) {
+  const held = await heldCredits(db, accountId);
+  const available = spendable - held;
+  return { held: microToCredits(held), available: microToCredits(available > 0n ? available : 0n) };
+}
+
+/** GET /v1/credits/balance (seed 004). */
+export async function creditBalance(db: Knex, accountId: string) {
+  const spendable = await spendableBalances(db, accountId, new Date());
+  return { data: { balance: microToCredits(spendable.credits), currency: 'CREDITS', ...(await heldAndAvailable(db, accountId, spendable.credits)) } };
+}
+
 /** GET /v1/billing/credits (seed 000). */
 export async function billingCredits(db: Knex, accountId: string) {
   const { account, plan, spendable, credits } = await periodOverview(db, accountId);
   return {
+    ...(await heldAndAvailable(db, accountId, spendable.credits)),
     credits: microToCredits(spendable.credits),
     used_this_period: microToCredits(credits.used),
     included_credits: microToCredits(plan.included_credits_micro),
@@ -106,11 +126,16 @@ export async function usageHistory(db: Knex, accountId: string, groupBy: UsageGr
   };
 }
 
-/** GET /v1/usage/:id (seeds 001, 002): one event, its lines and how it was paid for. */
-export async function usageEventDetail(db: Knex, accountId: string, usageId: string) {
+/**
+ * GET /v1/usage/:id (seeds 001, 002): one event, its lines and how it was paid for. An account
+ * sees its own events without provider costs; the admin (`accountId` null) any event, with them.
+ */
+export async function usageEventDetail(db: Knex, accountId: string | null, usageId: string) {
+  const audience = accountId === null ? 'operator' : 'customer';
   const event = await findUsageEvent(db, accountId, usageId);
   if (!event) throw new NotFoundError('Usage event', usageId);
-  const entry = (await findEntry(db, accountId, event.ledger_entry_id)) as LedgerEntryRow;
+  const entry = (await findEntry(db, event.account_id, event.ledger_entry_id)) as LedgerEntryRow;
+  const breakdown = breakdownFor(event.breakdown, audience) as Array<Record<string, unknown>>;
   const tokens = {
     input: Number(event.input_tokens),
     output: Number(event.output_tokens),
@@ -125,16 +150,16 @@ export async function usageEventDetail(db: Knex, accountId: string, usageId: str
     rounding_credits: microToCredits(event.rounding),
     overage_credits: microToCredits(event.overage),
     balance_after: microToCredits(event.balance_after),
-    provider_cost_usd: microToCredits(event.provider_cost),
+    ...(audience === 'operator' ? { account_id: event.account_id, provider_cost_usd: microToCredits(event.provider_cost) } : {}),
     agent: event.agent,
     task_id: event.task_id,
     timestamp: event.occurred_at.toISOString(),
     tokens: { ...tokens, total: tokens.input + tokens.output + tokens.cacheWrite + tokens.cacheRead },
-    breakdown: event.breakdown,
+    breakdown,
     trace: [
-      ...(event.breakdown as Array<Record<string, unknown>>).map((line, step) => ({ step: step + 1, ...line })),
+      ...breakdown.map((line, step) => ({ step: step + 1, ...line })),
       {
-        step: event.breakdown.length + 1,
+        step: breakdown.length + 1,
         type: 'ledger',
         transaction_id: entry.id,
         seq: Number(entry.seq),

@@ -25,6 +25,7 @@ export async function findUsageEventByEntry(db: Db, ledgerEntryId: string): Prom
   return (await db<UsageEventRow>('usage_events').where({ ledger_entry_id: ledgerEntryId }).first()) ?? null;
 }
 
-export async function findUsageEvent(db: Db, accountId: string, id: string): Promise<UsageEventRow | null> {
-  return (await db<UsageEventRow>('usage_events').where({ account_id: accountId, id }).first()) ?? null;
+/** `accountId` null: any account's event (the admin's view). */
+export async function findUsageEvent(db: Db, accountId: string | null, id: string): Promise<UsageEventRow | null> {
+  return (await db<UsageEventRow>('usage_events').where(accountId === null ? { id } : { account_id: accountId, id }).first()) ?? null;
 }

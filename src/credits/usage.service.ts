@@ -1,15 +1,19 @@
 import type { Knex } from 'knex';
 import { catalogCache } from '../catalog/catalog-cache';
 import { priceUsage, DEFAULT_AGENT_MARKUP_BPS, type PricedItemInput, type PricedUsage } from '../pricing/compute/price-usage';
+import { usageBoundViolation } from '../pricing/compute/bounds';
 import { microToCredits } from '../shared/amounts';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { AgentLimitError, ClosedPeriodError, InsufficientCreditsError } from './credits-errors';
+import type { Db } from '../db/knex';
+import type { DebitOutcome, DebitRequest } from './debit';
 import { debit } from './debit-batcher';
 import { checkReplay } from './ledger.service';
 import { findUsageEventByEntry, type UsageEventRow } from './usage.queries';
 import { accrualsFor } from './publisher-accruals';
 import { inJsonbKeyOrder } from '../shared/jsonb-order';
+import { breakdownFor } from './provider-costs';
 
 export type UsageItemInput =
   | { type: 'tool'; tool: string; quantity: number }
@@ -77,12 +81,13 @@ function breakdownOf(priced: PricedUsage, markupBps: bigint | null): unknown[] {
 type UsageResponseSource = Pick<UsageEventRow, 'id' | 'ledger_entry_id' | 'agent' | 'task_id' | 'breakdown' | 'occurred_at'> &
   Record<'credits_charged' | 'markup' | 'overage' | 'balance_after', bigint | string>;
 
+/** The answer to POST /v1/usage; only account keys call it, so provider costs are left out. */
 export function usageResponse(event: UsageResponseSource) {
   return {
     id: event.id,
     credits_used: microToCredits(event.credits_charged),
     balance_after: microToCredits(event.balance_after),
-    breakdown: event.breakdown,
+    breakdown: breakdownFor(event.breakdown, 'customer'),
     markup_credits: microToCredits(event.markup),
     overage_credits: microToCredits(event.overage),
     agent: event.agent,
@@ -92,16 +97,43 @@ export function usageResponse(event: UsageResponseSource) {
   };
 }
 
+/** Items priced exactly as POST /v1/usage charges them (holds estimate their credits with it too). */
+export async function priceUsageItems(db: Knex, items: UsageItemInput[], markup: 'agent' | null) {
+  const resolved = await resolveItems(db, items);
+  const markupBps = markup === 'agent' ? DEFAULT_AGENT_MARKUP_BPS : null;
+  const priced = priceUsage(resolved, { markupBps });
+  const beyondBounds = usageBoundViolation(priced);
+  if (beyondBounds) throw new ValidationError(`Invalid body field '${beyondBounds.field}': ${beyondBounds.message}`, { field: beyondBounds.field });
+  return { resolved, markupBps, priced };
+}
+
+/**
+ * A usage event priced and ready to debit. POST /v1/usage debits it through the batcher; a hold
+ * capture (src/holds/capture-hold.ts) debits it inside its own transaction, having possibly
+ * lowered `request.amount` (answers show what the request charges, not the priced total).
+ */
+export interface PreparedUsage {
+  priced: PricedUsage;
+  eventId: string;
+  entryId: string;
+  at: Date;
+  breakdown: unknown[];
+  request: DebitRequest;
+}
+
 /** POST /v1/usage: price server-side, debit in one database call, answer line by line. */
 export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replayed: boolean; body: ReturnType<typeof usageResponse> }> {
+  const prepared = await prepareUsage(db, input);
+  return answerUsage(db, input, prepared, await debit(db, prepared.request));
+}
+
+export async function prepareUsage(db: Knex, input: UsageInput): Promise<PreparedUsage> {
   const now = new Date();
   if (input.timestamp && input.timestamp.getTime() > now.getTime() + FUTURE_SKEW_MS) {
     throw new ValidationError('timestamp is in the future', { field: 'timestamp' });
   }
   const at = input.timestamp ?? now;
-  const resolved = await resolveItems(db, input.items);
-  const markupBps = input.markup === 'agent' ? DEFAULT_AGENT_MARKUP_BPS : null;
-  const priced = priceUsage(resolved, { markupBps });
+  const { resolved, markupBps, priced } = await priceUsageItems(db, input.items, input.markup);
   const eventId = newId('use');
   const entryId = newId('txn');
   const breakdown = inJsonbKeyOrder(breakdownOf(priced, markupBps));
@@ -142,7 +174,7 @@ export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replay
     credits,
     provider_cost: providerCost,
   }));
-  const outcome = await debit(db, {
+  const request: DebitRequest = {
     accountId: input.accountId,
     unit: 'credits',
     amount: priced.charged,
@@ -157,7 +189,13 @@ export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replay
     usage,
     items,
     accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }),
-  });
+  };
+  return { priced, eventId, entryId, at, breakdown, request };
+}
+
+/** The answer to a prepared usage debit's outcome: the event, the original on a replay, or the error. */
+export async function answerUsage(db: Db, input: UsageInput, prepared: PreparedUsage, outcome: DebitOutcome) {
+  const { eventId, entryId, at, breakdown, request } = prepared;
   switch (outcome.kind) {
     case 'ok':
       return {
@@ -167,8 +205,8 @@ export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replay
           ledger_entry_id: entryId,
           agent: input.agent,
           task_id: input.taskId,
-          credits_charged: priced.charged,
-          markup: priced.markup,
+          credits_charged: request.amount,
+          markup: prepared.priced.markup,
           overage: outcome.overage,
           balance_after: outcome.balanceAfter,
           breakdown,
@@ -184,7 +222,7 @@ export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replay
     case 'insufficient': {
       const firstTool = input.items.find((item) => item.type === 'tool');
       const label = firstTool?.type === 'tool' ? firstTool.tool : (input.items[0]?.type === 'model' ? input.items[0].model : null);
-      throw new InsufficientCreditsError('credits', priced.charged, outcome.available, { tool: label, purchaseUrl: input.purchaseUrl });
+      throw new InsufficientCreditsError('credits', request.amount, outcome.available, { tool: label, purchaseUrl: input.purchaseUrl });
     }
     case 'agent_limit':
       throw new AgentLimitError(outcome.limit);

@@ -1,32 +1,68 @@
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import type { AppDeps } from '../app-deps';
-import { authenticate, KeyResolver } from './auth';
+import { authenticate, KeyResolver, type Principal } from './auth';
 import { docsRouter } from './docs';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { buildOpenApiDocument } from './openapi';
 import type { RouteSpec } from './route';
 import { allRoutes } from './routes';
 import { parseInput } from './validate';
+import { methodNotAllowed } from './method-not-allowed';
 import { sha256Hex } from '../shared/ids';
 import { watchAutoRechargeCrossings } from '../auto-recharge/crossing-watch';
+import { listenForKeyRevocations } from '../accounts/key-revocations';
+import { beginAdminWrite, isWriteMethod, logAuditFailure, targetNamedBy } from '../audit/admin-write-audit';
+import { KeyRateLimiter, RateLimitedError } from './rate-limit';
+import { requestId, requestIdOf } from './request-id';
 
 export interface HttpApp {
   app: Express;
   keys: KeyResolver;
   routes: RouteSpec[];
+  /** Stops what the app runs beside its routes (the key revocation listener). */
+  close(): Promise<void>;
 }
 
-/** Wraps one declared route: authenticate → validate → handle → respond. */
-function mount(route: RouteSpec, deps: AppDeps, keys: KeyResolver) {
+/** Requests without a key (health, webhooks, public catalog) are not limited; keyed ones are, per key. */
+function enforceRateLimit(limiter: KeyRateLimiter, principal: Principal, res: Response): void {
+  if (!('keyId' in principal)) return;
+  const taken = limiter.take(principal.keyId);
+  if (taken.ok) return;
+  res.set('retry-after', String(taken.retryAfterSeconds));
+  throw new RateLimitedError(taken.retryAfterSeconds);
+}
+
+/** An admin write is recorded before its handler runs and completed with the status it answered. */
+async function auditAdminWrite(route: RouteSpec, principal: Principal, deps: AppDeps, req: Request, res: Response) {
+  if (principal.role !== 'admin' || !isWriteMethod(req.method)) return null;
+  const pathId = Object.values(req.params as Record<string, string>)[0] ?? null;
+  const requestId = requestIdOf(res);
+  const complete = await beginAdminWrite(deps.db, { actorKeyId: principal.keyId, action: `${req.method} ${route.path}`, target: pathId, requestId });
+  let completed = false;
+  const completeOnce = async (status: number, body: unknown) => {
+    if (completed) return;
+    completed = true;
+    await complete(status, targetNamedBy(body)).catch((error: unknown) => logAuditFailure(deps.log, error, requestId));
+  };
+  // Errors and responses a handler writes itself are completed once they are sent.
+  res.once('finish', () => void completeOnce(res.statusCode, null));
+  return { answered: (status: number, body: unknown) => completeOnce(status, body) };
+}
+
+/** Wraps one declared route: authenticate → rate limit → validate → audit → handle → respond. */
+function mount(route: RouteSpec, deps: AppDeps, keys: KeyResolver, limiter: KeyRateLimiter) {
   const access = Array.isArray(route.access) ? route.access : [route.access];
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const principal = await authenticate(req, access, keys);
+      enforceRateLimit(limiter, principal, res);
       const params = parseInput(route.params, req.params, 'path');
       const query = parseInput(route.query, req.query, 'query');
       const body = parseInput(route.body, req.body, 'body');
+      const audit = await auditAdminWrite(route, principal, deps, req, res);
       const result = await route.handler({ body, query, params, principal, deps, keys, req, res });
       if (result) {
+        await audit?.answered(result.status, result.body);
         if (result.headers) res.set(result.headers);
         res.status(result.status).json(result.body);
       }
@@ -39,10 +75,13 @@ function mount(route: RouteSpec, deps: AppDeps, keys: KeyResolver) {
 export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): HttpApp {
   const app = express();
   const keys = new KeyResolver(deps.db, sha256Hex(deps.adminApiKey));
+  const revocations = listenForKeyRevocations(deps.db, { revoked: (keyId) => keys.forgetKey(keyId), resync: () => keys.forget() }, deps.log);
+  const limiter = new KeyRateLimiter(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST ?? 2 * deps.config.RATE_LIMIT_PER_SECOND);
   const routes = [...allRoutes, ...extraRoutes];
   watchAutoRechargeCrossings(deps); // debits through this app's database note auto-recharge crossings
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestId);
   // Stripe signs the exact bytes it sent: the webhook route must see the raw body.
   app.use('/v1/webhooks', express.raw({ type: '*/*', limit: '1mb' }));
   app.use(express.json({ limit: '256kb', strict: false }));
@@ -51,15 +90,16 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
   // walk. Routes without path parameters are found in one map lookup instead.
   const exact = new Map<string, ReturnType<typeof mount>>();
   for (const route of routes) {
-    if (!route.path.includes(':')) exact.set(`${route.method.toUpperCase()} ${route.path}`, mount(route, deps, keys));
+    if (!route.path.includes(':')) exact.set(`${route.method.toUpperCase()} ${route.path}`, mount(route, deps, keys, limiter));
   }
   app.use((req, res, next) => {
-    const handler = exact.get(`${req.method} ${req.path}`);
+    // HEAD is a GET without the body (Node drops it); Express does this for its own routes.
+    const handler = exact.get(`${req.method} ${req.path}`) ?? (req.method === 'HEAD' ? exact.get(`GET ${req.path}`) : undefined);
     if (handler) void handler(req, res, next);
     else next();
   });
   for (const route of routes) {
-    if (route.path.includes(':')) app[route.method](route.path, mount(route, deps, keys));
+    if (route.path.includes(':')) app[route.method](route.path, mount(route, deps, keys, limiter));
   }
 
   const openApi = buildOpenApiDocument(routes, { version: '0.1.0', serverUrl: deps.config.PUBLIC_URL });
@@ -67,7 +107,8 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
     res.json(openApi);
   });
   app.use(docsRouter());
+  app.use(methodNotAllowed(routes)); // a served path asked with another method: 405 + Allow
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
-  return { app, keys, routes };
+  return { app, keys, routes, close: () => revocations.stop() };
 }

@@ -5,9 +5,12 @@ import { AppError, UnauthorizedError } from '../shared/errors';
 import { sha256Hex } from '../shared/ids';
 import type { Access } from './route';
 
+/** The bootstrap admin key (ADMIN_API_KEY) has no row; this stable id names it in the audit log. */
+export const BOOTSTRAP_ADMIN_KEY_ID = 'key_bootstrap';
+
 export type Principal =
   | { role: 'public' }
-  | { role: 'admin' }
+  | { role: 'admin'; keyId: string }
   | { role: 'account'; accountId: string; keyId: string }
   | { role: 'publisher'; publisherId: string; keyId: string };
 
@@ -20,7 +23,9 @@ interface KeyRow {
 
 /**
  * Resolves bearer keys to principals. Lookups are cached for a few seconds because every metered
- * call authenticates; a revoked key stops working within `ttlMs`.
+ * call authenticates. A revocation is announced to every process (LISTEN/NOTIFY, see
+ * accounts/key-revocations.ts), which drops the key at once; `ttlMs` bounds the staleness only
+ * while that announcement cannot arrive (the listener reconnecting).
  */
 export class KeyResolver {
   private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
@@ -33,7 +38,7 @@ export class KeyResolver {
 
   async resolve(secret: string): Promise<Principal | null> {
     const hash = sha256Hex(secret);
-    if (crypto.timingSafeEqual(Buffer.from(hash), Buffer.from(this.adminKeyHash))) return { role: 'admin' };
+    if (crypto.timingSafeEqual(Buffer.from(hash), Buffer.from(this.adminKeyHash))) return { role: 'admin', keyId: BOOTSTRAP_ADMIN_KEY_ID };
     const cached = this.cache.get(hash);
     if (cached && cached.expires > Date.now()) return cached.principal;
     const row: KeyRow | undefined = await this.db('api_keys')
@@ -49,6 +54,14 @@ export class KeyResolver {
 
   forget(): void {
     this.cache.clear();
+  }
+
+  /** Drops the cached lookups that resolved to `keyId` (revoked here or in another process). */
+  forgetKey(keyId: string): void {
+    for (const [hash, entry] of this.cache) {
+      const principal = entry.principal;
+      if (principal && 'keyId' in principal && principal.keyId === keyId) this.cache.delete(hash);
+    }
   }
 }
 

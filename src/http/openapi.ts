@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteSpec } from './route';
+import { declaredErrorStatuses, type RouteSpec } from './route';
 
 const errorBody = z.object({
   error: z.object({
@@ -16,9 +16,12 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'forbidden: the key has the wrong role for this endpoint',
   404: 'not_found',
   409: 'conflict or idempotency_conflict',
-  429: 'rate_limited',
-  503: 'unavailable',
+  413: 'payload_too_large: the request body is larger than the endpoint accepts',
+  429: 'rate_limited: too many requests with this key; retry after Retry-After seconds',
+  503: 'unavailable: the database or Temporal is not reachable right now; retry after Retry-After seconds',
 };
+
+const retryAfter = { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } } };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const converted = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -56,18 +59,19 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const access = Array.isArray(route.access) ? route.access : [route.access];
-    const errors = new Set([400, ...(access.includes('public') ? [] : [401]), ...(route.params ? [404] : []), ...(route.errors ?? [])]);
-    const responses: Record<string, unknown> = {
-      [route.response.status]: {
-        description: route.response.description,
-        ...(route.response.schema || route.response.contentType
-          ? { content: { [route.response.contentType ?? 'application/json']: { schema: route.response.schema ? jsonSchema(route.response.schema, 'output') : { type: 'string' } } } }
-          : {}),
-      },
+    const success = {
+      description: route.response.description,
+      ...(route.response.schema || route.response.contentType
+        ? { content: { [route.response.contentType ?? 'application/json']: { schema: route.response.schema ? jsonSchema(route.response.schema, 'output') : { type: 'string' } } } }
+        : {}),
     };
-    for (const status of [...errors].sort()) {
+    const responses: Record<string, unknown> = { [route.response.status]: success };
+    for (const status of route.response.alsoStatuses ?? []) responses[status] = { ...success, description: ERROR_DESCRIPTIONS[status] ?? route.response.description };
+    for (const status of declaredErrorStatuses(route)) {
+      if (responses[status]) continue;
       responses[status] = {
         description: ERROR_DESCRIPTIONS[status] ?? 'error',
+        ...(status === 429 || status === 503 ? { headers: retryAfter } : {}),
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       };
     }
@@ -80,7 +84,8 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
       ...(access.includes('public') ? { security: [] } : {}),
     };
     if (route.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } };
+      // A body whose fields all have defaults may be left out (an empty POST).
+      operation.requestBody = { required: !route.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } };
     }
     (paths[openApiPath(route.path)] ??= {})[route.method] = operation;
   }

@@ -2,6 +2,8 @@ import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { AppDeps } from '../app-deps';
 import type { KeyResolver, Principal } from './auth';
+import { AppError } from '../shared/errors';
+import { responseCheckEnabled, responseMismatch } from './response-check';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 export type Access = 'public' | 'admin' | 'account' | 'publisher';
@@ -30,18 +32,66 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
   body?: B;
   query?: Q;
   params?: P;
-  /** The success response, for the OpenAPI document. */
-  response: { status: number; description: string; schema?: z.ZodType; contentType?: string };
-  /** Extra error statuses this route documents (400, 401 and 404 are implied). */
+  /**
+   * The success response, for the OpenAPI document; `alsoStatuses` answer the same body
+   * (e.g. /readyz's 503 with the checks that failed).
+   */
+  response: { status: number; description: string; schema?: z.ZodType; contentType?: string; alsoStatuses?: number[] };
+  /** Error statuses of this route's own rules (402, 409, …); the ones every route can answer are implied (see `declaredErrorStatuses`). */
   errors?: number[];
+  /** Answers without the database or Temporal (liveness), so never 503. */
+  alwaysAvailable?: boolean;
   /** Accepts an `Idempotency-Key` header and documents it. */
   idempotencyKey?: boolean;
   handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<RouteResult>;
+}
+
+const accessOf = (route: RouteSpec): Access[] => (Array.isArray(route.access) ? route.access : [route.access]);
+
+/**
+ * Every error status a route can answer: 400 (malformed input), 401 (a bad key, even on a
+ * public route) and 429 (per-key rate limit) anywhere; 403 (wrong role) where a key is needed;
+ * 404 with path parameters; 413 with a body; 503 when a dependency is down; plus its own.
+ */
+export function declaredErrorStatuses(route: RouteSpec): number[] {
+  const statuses = new Set([400, 401, 429, ...(route.errors ?? [])]);
+  if (!accessOf(route).includes('public')) statuses.add(403);
+  if (route.params) statuses.add(404);
+  if (route.body || route.method !== 'get') statuses.add(413);
+  if (!route.alwaysAvailable) statuses.add(503);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** Fails loudly when an answer is not what the route declares (outside production; see response-check.ts). */
+function checkedHandler(route: RouteSpec): RouteSpec['handler'] {
+  const where = `${route.method.toUpperCase()} ${route.path}`;
+  const bodyStatuses = new Set([route.response.status, ...(route.response.alsoStatuses ?? [])]);
+  const checked: RouteSpec['handler'] = async (ctx) => {
+    let result: RouteResult;
+    try {
+      result = await route.handler(ctx);
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500 && !declaredErrorStatuses(route).includes(error.status)) {
+        throw new AppError(500, 'undeclared_status', `${where} answered ${error.status} ${error.code}, which its OpenAPI entry does not declare: ${error.message}`);
+      }
+      throw error;
+    }
+    if (!result) return result;
+    if (!bodyStatuses.has(result.status)) {
+      throw new AppError(500, 'undeclared_status', `${where} answered ${result.status}; it declares ${[...bodyStatuses].join(', ')}`);
+    }
+    const mismatch = route.response.schema ? responseMismatch(route.response.schema, result.body) : null;
+    if (mismatch) throw new AppError(500, 'response_schema_mismatch', `${where} answered a body its OpenAPI schema forbids: ${mismatch}`);
+    return result;
+  };
+  // Decided per call, not at declaration, so a process can switch it on before serving.
+  return (ctx) => (responseCheckEnabled() ? checked(ctx) : route.handler(ctx));
 }
 
 /** Declares a route once: the app mounts it, validates with its schemas and documents it. */
 export function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
   spec: RouteSpec<B, Q, P>,
 ): RouteSpec {
-  return spec as unknown as RouteSpec;
+  const route = spec as unknown as RouteSpec;
+  return { ...route, handler: checkedHandler(route) };
 }

@@ -22,19 +22,46 @@ export async function beginCloseRun(db: Knex, key: string, workflowId: string): 
   return { total, finished: null };
 }
 
-export async function recordCloseBatch(db: Knex, key: string, done: number, failures: CloseFailure[]): Promise<void> {
+/**
+ * After a page: progress is counted from the period rows this run closed, not added up from
+ * pages, so a page retried after a crash (its first attempt closed accounts and never reported)
+ * counts them once, and a page whose recording was retried counts nothing twice. A page's
+ * failures replace those it recorded before.
+ */
+export async function recordCloseBatch(db: Knex, key: string, accountIds: string[], failures: CloseFailure[]): Promise<void> {
   await db('closes')
     .where({ period: key })
     .update({
-      accounts_done: db.raw('accounts_done + ?', [done]),
-      failures: db.raw('failures || ?::jsonb', [JSON.stringify(failures)]),
+      accounts_done: closedThisRun(db, key),
+      failures: db.raw(
+        `(select coalesce(jsonb_agg(f), '[]'::jsonb) from jsonb_array_elements(failures) f
+           where f->>'account_id' not in (select jsonb_array_elements_text(?::jsonb))) || ?::jsonb`,
+        [JSON.stringify(accountIds), JSON.stringify(failures)],
+      ),
     });
+}
+
+/** Of `accountIds`, how many have been closed by this run of the close (by any attempt). */
+export async function countClosedThisRun(db: Knex, key: string, accountIds: string[]): Promise<number> {
+  const row = await db('periods as p')
+    .join('closes as c', 'c.period', 'p.period')
+    .where({ 'p.period': key, 'p.status': 'closed' })
+    .whereIn('p.account_id', accountIds)
+    .whereRaw('p.closed_at >= c.started_at')
+    .count<{ n: string }>({ n: '*' })
+    .first();
+  return Number(row?.n ?? 0);
+}
+
+function closedThisRun(db: Knex, key: string) {
+  return db.raw(`(select count(*)::int from periods p where p.period = ? and p.status = 'closed' and p.closed_at >= closes.started_at)`, [key]);
 }
 
 export async function finishCloseRun(db: Knex, key: string): Promise<CloseRow> {
   await db('closes')
     .where({ period: key })
     .update({
+      accounts_done: closedThisRun(db, key),
       status: db.raw(`case when jsonb_array_length(failures) > 0 then 'completed_with_failures' else 'completed' end`),
       finished_at: db.fn.now(),
     });

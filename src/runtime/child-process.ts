@@ -11,6 +11,8 @@ export interface ManagedProcess {
   name: string;
   logFile: string;
   hasExited(): boolean;
+  /** Settles when it exits, however it ends, with how it ended ("exit code 1", "signal SIGKILL"). */
+  exited: Promise<string>;
   /** The last lines it has written since this start (the log file is appended to across runs). */
   recentOutput(): string;
   stop(): Promise<void>;
@@ -34,10 +36,10 @@ export function startManagedProcess(
   });
   fs.closeSync(out);
   let exited = child.exitCode !== null;
-  const exitedPromise = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+  const exitedPromise = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
       exited = true;
-      resolve();
+      resolve(describeExit(code, signal));
     });
   });
   // The parent dying by SIGKILL cannot run our handlers; at least never keep the parent alive.
@@ -46,6 +48,7 @@ export function startManagedProcess(
     name,
     logFile,
     hasExited: () => exited,
+    exited: exitedPromise,
     recentOutput: () => readTail(logFile, startOffset, RECENT_OUTPUT_BYTES),
     async stop() {
       if (exited) return;
@@ -76,6 +79,10 @@ export async function startListeningProcess(
     await server.stop();
     throw error;
   }
+}
+
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
 function readTail(file: string, fromOffset: number, maxBytes: number): string {

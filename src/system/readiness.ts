@@ -25,7 +25,8 @@ let stripeOkUntil = 0;
 export async function checkReadiness(deps: Pick<AppDeps, 'db' | 'temporal' | 'stripe'>) {
   const [database, temporal, stripe] = await Promise.all([
     probe(() => deps.db.raw('select 1')),
-    probe(() => deps.temporal.workflowService.getSystemInfo({})),
+    // The deadline ends the client's own retries too, so a probe never outlives its answer.
+    probe(() => deps.temporal.withDeadline(Date.now() + 2000, () => deps.temporal.workflowService.getSystemInfo({}))),
     stripeOkUntil > Date.now()
       ? Promise.resolve<CheckResult>('ok')
       : probe(() => deps.stripe.balance.retrieve()).then((result) => {

@@ -37,7 +37,8 @@ describe('metering and reports', () => {
     expect(call.body.credits_used).toBe(0.09); // 0.03 + 0.03 + 0.03
     const detail = await api('GET', `/v1/usage/${call.body.id}`, { key: account.key });
     expect(detail.body.tokens).toEqual({ input: 1_010_000, output: 2_000, cacheWrite: 0, cacheRead: 100_000, total: 1_112_000 });
-    expect(detail.body.provider_cost_usd).toBe(0.06);
+    expect(detail.body).not.toHaveProperty('provider_cost_usd'); // the operator's margin (issue 11)
+    expect((await api('GET', `/v1/usage/${call.body.id}`, { key: 'admin' })).body.provider_cost_usd).toBe(0.06);
     const subscription = await api('GET', '/v1/subscription', { key: account.key });
     expect(subscription.body.usage.totalTokensUsed).toBe(1_112_000);
   });
@@ -149,7 +150,7 @@ describe('vouchers, deposits, grants and tokens', () => {
     const other = await api('POST', '/v1/admin/credits/deposit', { key: 'admin', body: { ...body, amount: 1 }, headers: { 'Idempotency-Key': 'dep-1' } });
     expect(other.status).toBe(409);
     const balance = await api('GET', '/v1/credits/balance', { key: account.key });
-    expect(balance.body).toEqual({ data: { balance: 112.345678, currency: 'CREDITS' } });
+    expect(balance.body).toEqual({ data: { balance: 112.345678, currency: 'CREDITS', held: 0, available: 112.345678 } });
   });
 
   it('keeps tokens as a second unit with the same rules (seed 004)', async () => {

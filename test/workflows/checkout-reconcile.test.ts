@@ -132,7 +132,7 @@ describe('reconcileCheckouts: missed webhooks', () => {
     expect(await purchaseEntries(db, account.id)).toHaveLength(2);
   }, 60000);
 
-  it('leaves an event in the inbox when Temporal is unreachable, and the drain delivers it later', async () => {
+  it('leaves an event in the inbox when Temporal is unreachable, and it is delivered later, once', async () => {
     const account = await createTestAccount();
     const purchase = await purchaseCredits(account, 250);
     const event = checkoutSessionEvent('checkout.session.completed', { purchaseId: purchase.purchase_id, amountTotal: toMinor(purchase.amount_due) });
@@ -147,10 +147,10 @@ describe('reconcileCheckouts: missed webhooks', () => {
     expect(stuck.last_error).toEqual(expect.any(String));
     expect((await orderRow(db, purchase.purchase_id)).status).toBe('pending');
 
-    // a minute later the scheduled reconcile drains it
+    // Delivered later: by the API's inbox hand-off loop within seconds, or by the reconcile's drain
+    // (the last net), whichever comes first; both are idempotent.
     await db('stripe_events').where({ id: event.id }).update({ received_at: db.raw(`now() - interval '2 minutes'`) });
-    const result = await reconcileWith([]);
-    expect(result.inbox.redispatched).toBeGreaterThanOrEqual(1);
+    await reconcileWith([]);
     expect((await waitForInbox(db, event.id)).outcome).toBe('signalled');
     await waitForOrder(db, purchase.purchase_id, 'fulfilled');
     expect(await purchaseEntries(db, account.id)).toHaveLength(1);

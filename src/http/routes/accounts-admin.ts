@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { createAccount, createPublisher, issueAccountKey, revokeKey } from '../../accounts/accounts.service';
 import { defineRoute } from '../route';
-import { idParam, isoDateTime, shortText } from '../schemas/common';
+import { emailAddress, idParam, isoDateTime, shortText } from '../schemas/common';
 
 const createAccountBody = z.strictObject({
   name: shortText(),
   plan: z.string().max(64).default('free'),
-  email: z.email().max(254).optional(),
+  email: emailAddress.optional(),
   stripe_customer_id: z.string().max(255).regex(/^cus_[A-Za-z0-9]+$/, 'must look like cus_…').optional(),
   period_start: isoDateTime.optional().meta({ description: 'a past period start, for migrating customers (floored to its UTC month)' }),
 });
@@ -16,8 +16,8 @@ const accountCreated = z.object({
   name: z.string(),
   plan: z.string(),
   email: z.string().nullable(),
-  period_start: z.date(),
-  period_end: z.date(),
+  period_start: z.string().meta({ description: 'start of the open period (date-time)' }),
+  period_end: z.string().meta({ description: 'end of the open period, exclusive (date-time)' }),
   api_key: z.string().meta({ description: 'shown once; store it now' }),
   key_id: z.string(),
 });

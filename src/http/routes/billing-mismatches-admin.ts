@@ -3,6 +3,7 @@ import { billingMismatchView } from '../../subscriptions/billing-mismatch-view';
 import { listMismatches } from '../../subscriptions/billing-mismatch.queries';
 import { defineRoute } from '../route';
 import { idParam, listMeta, listQuery } from '../schemas/common';
+import { periodKey } from '../schemas/dates';
 
 /**
  * Finance ops: Settle's period invoices whose Stripe invoice charged a different total, tax or
@@ -34,7 +35,7 @@ export const billingMismatchAdminRoutes = [
     access: 'admin',
     query: listQuery.extend({
       account_id: idParam('acct').optional(),
-      period: z.string().regex(/^\d{4}-\d{2}$/, 'must be a month like 2026-10').optional(),
+      period: periodKey.optional(),
     }),
     response: { status: 200, description: 'billing mismatches', schema: z.object({ data: z.array(billingMismatchSchema), meta: listMeta }) },
     handler: async ({ query, deps }) => {

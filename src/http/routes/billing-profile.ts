@@ -3,7 +3,7 @@ import { billingProfileView, getBillingProfile, putBillingProfile } from '../../
 import { isCountryCode } from '../../invoices/compute/countries';
 import type { Principal } from '../auth';
 import { defineRoute } from '../route';
-import { shortText } from '../schemas/common';
+import { emailAddress, shortText } from '../schemas/common';
 
 export const countryCode = z
   .string()
@@ -14,7 +14,7 @@ export const countryCode = z
 
 const profileBody = z.strictObject({
   legal_name: shortText(),
-  email: z.email().max(254),
+  email: emailAddress,
   address: z.strictObject({
     line1: shortText(),
     line2: shortText().optional(),

@@ -5,7 +5,8 @@ import { modelView, packageView, planView, toolView } from '../../catalog/catalo
 import { ValidationError } from '../../shared/errors';
 import { ensurePlanPricesOrWarn } from '../../subscriptions/billing-catalog';
 import { defineRoute } from '../route';
-import { creditAmount, moneyAmount, ratePer1M } from '../schemas/amounts';
+import { MAX_OVERAGE_PRICE_MAJOR } from '../../pricing/compute/bounds';
+import { creditAmount, creditPrice, moneyAmount, providerCostPer1M, ratePer1M } from '../schemas/amounts';
 import { shortText } from '../schemas/common';
 
 const slug = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _');
@@ -22,7 +23,7 @@ export const catalogAdminRoutes = [
     params: z.object({ tool_id: toolId }),
     body: z.strictObject({
       publisher_id: z.string().regex(/^pub_[a-z0-9]+$/, 'must look like pub_…').nullable().optional(),
-      credits_per_execution: creditAmount({ allowZero: true }),
+      credits_per_execution: creditPrice({ allowZero: true }),
       description: z.string().max(1000).optional(),
     }),
     response: { status: 200, description: 'the tool', schema: z.object({ id: z.string(), publisher_id: z.string().nullable(), credits_per_execution: z.number(), description: z.string().nullable() }) },
@@ -43,7 +44,7 @@ export const catalogAdminRoutes = [
   defineRoute({
     method: 'put',
     path: '/v1/admin/models/:name',
-    summary: 'Create or update a model’s credit rates per 1M tokens (seed 001)',
+    summary: 'Create or update a model’s credit rates per 1M tokens',
     tag: 'Catalog',
     access: 'admin',
     params: z.object({ name: modelName }),
@@ -54,7 +55,7 @@ export const catalogAdminRoutes = [
       creditCacheWritePer1M: ratePer1M.nullable().optional(),
       creditCacheReadPer1M: ratePer1M.nullable().optional(),
       aliases: z.array(modelName).max(20).optional(),
-      providerCost: z.strictObject({ inputPer1M: ratePer1M, outputPer1M: ratePer1M }).optional().meta({ description: 'USD per 1M tokens charged by the provider' }),
+      providerCost: z.strictObject({ inputPer1M: providerCostPer1M, outputPer1M: providerCostPer1M }).optional().meta({ description: 'USD per 1M tokens charged by the provider' }),
     }),
     response: { status: 200, description: 'the model', schema: z.record(z.string(), z.unknown()) },
     handler: async ({ params, body, deps }) => {
@@ -70,7 +71,7 @@ export const catalogAdminRoutes = [
         provider_cost_output_per_1m: body.providerCost?.outputPer1M.toString() ?? null,
       });
       catalogCache(deps.db).invalidate();
-      return { status: 200, body: modelView(row) };
+      return { status: 200, body: modelView(row, 'operator') };
     },
   }),
   defineRoute({
@@ -87,7 +88,7 @@ export const catalogAdminRoutes = [
       included_credits: creditAmount({ allowZero: true }),
       included_tokens: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
       overage_allowed: z.boolean(),
-      overage_price_per_credit: moneyAmount({ allowZero: true }).default(0n),
+      overage_price_per_credit: moneyAmount({ allowZero: true, max: MAX_OVERAGE_PRICE_MAJOR }).default(0n),
       agent_limit: z.number().int().min(1).max(1_000_000).nullable().default(null),
       rollover_fraction: z.number().min(0).max(1).multipleOf(0.00001).default(0),
       features: z.array(z.string().max(200)).max(50).default([]),

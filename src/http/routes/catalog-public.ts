@@ -7,7 +7,7 @@ export const catalogPublicRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/plans',
-    summary: 'Available plans (seed 001 availablePlans)',
+    summary: 'Available plans',
     tag: 'Catalog',
     access: 'public',
     response: { status: 200, description: 'plans', schema: z.object({ availablePlans: z.array(z.record(z.string(), z.unknown())) }) },
@@ -16,16 +16,19 @@ export const catalogPublicRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/models',
-    summary: 'Models with their credit rates (seed 001 availableBaseModels)',
+    summary: 'Models with their credit rates per 1M tokens; provider costs only for an admin key',
     tag: 'Catalog',
     access: 'public',
     response: { status: 200, description: 'models', schema: z.object({ availableBaseModels: z.array(z.record(z.string(), z.unknown())) }) },
-    handler: async ({ deps }) => ({ status: 200, body: { availableBaseModels: (await listModels(deps.db)).map(modelView) } }),
+    handler: async ({ deps, principal }) => {
+      const audience = principal.role === 'admin' ? 'operator' : 'customer';
+      return { status: 200, body: { availableBaseModels: (await listModels(deps.db)).map((row) => modelView(row, audience)) } };
+    },
   }),
   defineRoute({
     method: 'get',
     path: '/v1/credits/packages',
-    summary: 'Credit packages (seed 004)',
+    summary: 'Credit packages for sale',
     tag: 'Catalog',
     access: 'public',
     response: {

@@ -17,12 +17,12 @@ export const creditAdminRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/admin/credits/deposit',
-    summary: 'Deposit credits into an account (seed 004)',
+    summary: 'Deposit credits into an account',
     tag: 'Credits (admin)',
     access: 'admin',
     idempotencyKey: true,
     body: z.strictObject({ account_id: accountId, amount: creditAmount(), description, idempotency_key: idempotencyKey }),
-    errors: [409],
+    errors: [404, 409],
     response: posted,
     handler: async ({ body, req, deps }) => {
       const idempotency = idempotencyOf(req, body.idempotency_key);
@@ -54,7 +54,7 @@ export const creditAdminRoutes = [
       description,
       idempotency_key: idempotencyKey,
     }),
-    errors: [409],
+    errors: [404, 409],
     response: posted,
     handler: async ({ body, req, deps }) => {
       const idempotency = idempotencyOf(req, body.idempotency_key);
@@ -75,12 +75,12 @@ export const creditAdminRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/admin/tokens/grant',
-    summary: 'Grant tokens to an account (seed 004)',
+    summary: 'Grant tokens to an account',
     tag: 'Credits (admin)',
     access: 'admin',
     idempotencyKey: true,
     body: z.strictObject({ account_id: accountId, amount: tokenAmount(), expires_at: futureDate.optional(), description, idempotency_key: idempotencyKey }),
-    errors: [409],
+    errors: [404, 409],
     response: posted,
     handler: async ({ body, req, deps }) => {
       const idempotency = idempotencyOf(req, body.idempotency_key);
@@ -100,7 +100,7 @@ export const creditAdminRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/admin/vouchers',
-    summary: 'Create a voucher code (seed 002)',
+    summary: 'Create a voucher code',
     tag: 'Credits (admin)',
     access: 'admin',
     body: z.strictObject({

@@ -1,22 +1,21 @@
 import { z } from 'zod';
-import { billingCredits, streamStatement, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
+import { billingCredits, creditBalance, streamStatement, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
 import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
-import { spendableBalances } from '../../credits/ledger.queries';
 import { recordUsage } from '../../credits/usage.service';
 import { redeemVoucher } from '../../credits/vouchers.service';
-import { microToCredits } from '../../shared/amounts';
 import { ValidationError } from '../../shared/errors';
 import { accountIdOf } from '../principal';
 import { defineRoute } from '../route';
-import { creditAmount, tokenCount } from '../schemas/amounts';
+import { MAX_ITEMS, MAX_QUANTITY } from '../../pricing/compute/bounds';
+import { chargeAmount, tokenCount } from '../schemas/amounts';
 import { dateRangeQuery } from '../schemas/dates';
 import { plainDebitRoute, transactionsRoute } from './unit-ledger-routes';
 
 const label = (max: number) => z.string().trim().min(1).max(max);
 const idempotencyKeyField = z.string().min(1).max(255).optional();
 
-const usageItem = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('tool'), tool: label(200), quantity: z.number().int('must be a whole number').min(1).max(1_000_000).default(1) }),
+export const usageItem = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('tool'), tool: label(200), quantity: z.number().int('must be a whole number').min(1).max(MAX_QUANTITY).default(1) }),
   z.strictObject({
     type: z.literal('model'),
     model: label(200),
@@ -32,7 +31,7 @@ const usageBody = z.strictObject({
   agent: label(200).optional(),
   task_id: label(200).optional(),
   timestamp: z.iso.datetime({ offset: true }).optional().meta({ description: 'event time inside the open period (late usage); default now' }),
-  items: z.array(usageItem).min(1).max(100),
+  items: z.array(usageItem).min(1).max(MAX_ITEMS).meta({ description: 'one event charges at most 1,000,000 credits; split larger usage' }),
   markup: z.literal('agent').optional().meta({ description: '"agent": an agent run, charged its lines plus the 20% markup' }),
 });
 
@@ -41,27 +40,45 @@ export const creditRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/billing/credits',
-    summary: 'Credit balance of the open period (seed 000)',
+    summary: 'Credit balance, usage and included credits of the open period',
     tag: 'Credits',
     access: 'account',
     response: {
       status: 200,
       description: 'balance',
-      schema: z.object({ credits: z.number(), used_this_period: z.number(), included_credits: z.number(), reset_date: z.string(), plan: z.string() }),
+      schema: z.object({
+        credits: z.number(),
+        used_this_period: z.number(),
+        included_credits: z.number(),
+        reset_date: z.string(),
+        plan: z.string(),
+        period_start: z.string(),
+        overage_this_period: z.number(),
+        held: z.number().meta({ description: 'credits reserved by active holds' }),
+        available: z.number().meta({ description: 'credits minus held: what new usage may spend on a plan without overage' }),
+      }),
     },
     handler: async ({ principal, deps }) => ({ status: 200, body: await billingCredits(deps.db, accountIdOf(principal)) }),
   }),
   defineRoute({
     method: 'get',
     path: '/v1/credits/balance',
-    summary: 'Spendable credit balance (seed 004)',
+    summary: 'Spendable credit balance',
     tag: 'Credits',
     access: 'account',
-    response: { status: 200, description: 'balance', schema: z.object({ data: z.object({ balance: z.number(), currency: z.string() }) }) },
-    handler: async ({ principal, deps }) => {
-      const spendable = await spendableBalances(deps.db, accountIdOf(principal), new Date());
-      return { status: 200, body: { data: { balance: microToCredits(spendable.credits), currency: 'CREDITS' } } };
+    response: {
+      status: 200,
+      description: 'balance',
+      schema: z.object({
+        data: z.object({
+          balance: z.number(),
+          currency: z.string(),
+          held: z.number().meta({ description: 'credits reserved by active holds' }),
+          available: z.number().meta({ description: 'balance minus held: what new usage may spend on a plan without overage' }),
+        }),
+      }),
     },
+    handler: async ({ principal, deps }) => ({ status: 200, body: await creditBalance(deps.db, accountIdOf(principal)) }),
   }),
   defineRoute({
     method: 'post',
@@ -75,7 +92,18 @@ export const creditRoutes = [
     response: {
       status: 201,
       description: 'the usage event, priced line by line',
-      schema: z.object({ id: z.string(), credits_used: z.number(), balance_after: z.number(), breakdown: z.array(z.record(z.string(), z.unknown())), markup_credits: z.number() }),
+      schema: z.object({
+        id: z.string(),
+        credits_used: z.number(),
+        balance_after: z.number(),
+        breakdown: z.array(z.record(z.string(), z.unknown())).meta({ description: 'one line per item, then the markup and rounding lines' }),
+        markup_credits: z.number(),
+        overage_credits: z.number().meta({ description: 'credits charged beyond the balance (plans that allow overage)' }),
+        agent: z.string().nullable(),
+        task_id: z.string().nullable(),
+        timestamp: z.string().meta({ description: 'the event time' }),
+        transaction_id: z.string().meta({ description: 'the ledger entry that charged it' }),
+      }),
     },
     handler: async ({ body, req, principal, deps }) => {
       const accountId = accountIdOf(principal);
@@ -94,25 +122,34 @@ export const creditRoutes = [
       return createdOrReplayed(result);
     },
   }),
-  plainDebitRoute({ path: '/v1/credits/debit', summary: 'A plain debit (seed 004)', tag: 'Credits', unit: 'credits', amount: creditAmount() }),
+  plainDebitRoute({ path: '/v1/credits/debit', summary: 'A plain debit of credits (402 when the balance does not cover it)', tag: 'Credits', unit: 'credits', amount: chargeAmount() }),
   defineRoute({
     method: 'get',
     path: '/v1/usage/:id',
-    summary: 'One usage event: credits used, tokens, breakdown and trace (seeds 001, 002)',
+    summary: 'One usage event: credits used, tokens, breakdown and how it was paid for; an admin key sees any account\'s, with provider costs',
     tag: 'Credits',
-    access: 'account',
+    access: ['account', 'admin'],
     params: z.object({ id: z.string().max(64).regex(/^use_[a-z0-9]+$/, 'must look like use_…') }),
     response: { status: 200, description: 'the event', schema: z.record(z.string(), z.unknown()) },
-    handler: async ({ params, principal, deps }) => ({ status: 200, body: await usageEventDetail(deps.db, accountIdOf(principal), params.id) }),
+    handler: async ({ params, principal, deps }) => ({
+      status: 200,
+      body: await usageEventDetail(deps.db, principal.role === 'admin' ? null : accountIdOf(principal), params.id),
+    }),
   }),
   defineRoute({
     method: 'get',
     path: '/v1/billing/usage',
-    summary: 'Usage history grouped by day, tool, agent or model (seed 000)',
+    summary: 'Usage history grouped by day, tool, agent or model',
     tag: 'Credits',
     access: 'account',
     query: z.strictObject({ ...dateRangeQuery, agent: label(200).optional(), group_by: z.enum(['day', 'tool', 'agent', 'model']).default('tool') }),
-    response: { status: 200, description: 'grouped usage', schema: z.object({ usage: z.array(z.record(z.string(), z.unknown())), total_executions: z.number(), total_credits: z.number() }) },
+    response: { status: 200, description: 'grouped usage', schema: z.object({
+        usage: z.array(z.record(z.string(), z.unknown())).meta({ description: 'one row per group: the group key (named after group_by), executions, credits_used, avg_credits_per_call' }),
+        total_executions: z.number(),
+        total_credits: z.number(),
+        total_charged: z.number().meta({ description: 'credits charged in the range, markup and rounding included' }),
+      }),
+    },
     handler: async ({ query, principal, deps }) => {
       if (query.start_date && query.end_date && query.start_date >= query.end_date) {
         throw new ValidationError('start_date must be before end_date', { field: 'start_date' });
@@ -120,11 +157,11 @@ export const creditRoutes = [
       return { status: 200, body: await usageHistory(deps.db, accountIdOf(principal), query.group_by, { from: query.start_date, to: query.end_date }, query.agent ?? null) };
     },
   }),
-  transactionsRoute({ path: '/v1/credits/transactions', summary: 'Credit transactions with balance_after, newest first (seed 004)', tag: 'Credits', unit: 'credits' }),
+  transactionsRoute({ path: '/v1/credits/transactions', summary: 'Credit transactions with balance_after, newest first', tag: 'Credits', unit: 'credits' }),
   defineRoute({
     method: 'get',
     path: '/v1/credits/usage-summary',
-    summary: 'This period: used, included, by tool and by model (seed 004)',
+    summary: 'This period: credits used and included, by tool and by model',
     tag: 'Credits',
     access: 'account',
     response: { status: 200, description: 'summary', schema: z.object({ data: z.record(z.string(), z.unknown()) }) },
@@ -133,7 +170,7 @@ export const creditRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/statements.csv',
-    summary: 'CSV statement: one row per ledger entry with balance_after, streamed (seed 003)',
+    summary: 'CSV statement: one row per ledger entry with balance_after, streamed',
     tag: 'Credits',
     access: 'account',
     query: z.strictObject(dateRangeQuery),
@@ -146,11 +183,11 @@ export const creditRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/credits/vouchers/redeem',
-    summary: 'Redeem a voucher code (seed 002); one redemption per account',
+    summary: 'Redeem a voucher code; one redemption per account',
     tag: 'Credits',
     access: 'account',
     body: z.strictObject({ code: z.string().trim().min(4).max(64) }),
-    errors: [409],
+    errors: [404, 409],
     response: { status: 201, description: 'credits added', schema: z.object({ data: z.record(z.string(), z.unknown()) }) },
     handler: async ({ body, principal, deps }) => ({ status: 201, body: await redeemVoucher(deps.db, accountIdOf(principal), body.code) }),
   }),

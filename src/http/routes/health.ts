@@ -9,6 +9,7 @@ export const healthRoutes = [
     summary: 'The process is alive',
     tag: 'Health',
     access: 'public',
+    alwaysAvailable: true,
     response: { status: 200, description: 'alive', schema: z.object({ status: z.literal('ok') }) },
     handler: async () => ({ status: 200, body: { status: 'ok' } }),
   }),
@@ -18,9 +19,9 @@ export const healthRoutes = [
     summary: 'Database, Temporal and Stripe all answer (503 until they do)',
     tag: 'Health',
     access: 'public',
-    errors: [503],
     response: {
       status: 200,
+      alsoStatuses: [503],
       description: 'ready',
       schema: z.object({
         status: z.enum(['ready', 'unavailable']),

@@ -5,6 +5,7 @@ import { workflowAdminRoutes } from './workflows-admin';
 import { catalogAdminRoutes } from './catalog-admin';
 import { catalogPublicRoutes } from './catalog-public';
 import { creditRoutes } from './credits';
+import { holdRoutes } from './holds';
 import { creditAdminRoutes } from './credits-admin';
 import { tokenRoutes } from './tokens';
 import { invoiceRoutes } from './invoices';
@@ -18,6 +19,7 @@ import { autoRechargeRoutes } from '../../auto-recharge/auto-recharge.routes';
 import { subscriptionRoutes } from './subscriptions';
 import { subscriptionAdminRoutes } from './subscriptions-admin';
 import { billingMismatchAdminRoutes } from './billing-mismatches-admin';
+import { auditAdminRoutes } from './audit-admin';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
@@ -27,6 +29,7 @@ export const allRoutes: RouteSpec[] = [
   ...catalogAdminRoutes,
   ...catalogPublicRoutes,
   ...creditRoutes,
+  ...holdRoutes,
   ...tokenRoutes,
   ...creditAdminRoutes,
   ...invoiceRoutes,
@@ -40,4 +43,5 @@ export const allRoutes: RouteSpec[] = [
   ...subscriptionRoutes,
   ...subscriptionAdminRoutes,
   ...billingMismatchAdminRoutes,
+  ...auditAdminRoutes,
 ];

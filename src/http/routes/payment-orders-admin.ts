@@ -9,7 +9,9 @@ import { creditPriceMicroMinor } from '../../shared/credit-price';
 import { ValidationError } from '../../shared/errors';
 import { requestHash } from '../../shared/request-hash';
 import { defineRoute } from '../route';
+import { moneyNumber } from '../schemas/amounts';
 import { idParam, shortText } from '../schemas/common';
+import { requireTemporalReachable } from '../../system/dependency-outage';
 
 const currency = z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code');
 
@@ -45,7 +47,7 @@ export const paymentOrderAdminRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/admin/payment-orders',
-    summary: 'Create a manual payment order (seed 003 manual settlement); credits follow mark-paid',
+    summary: 'Create a manual payment order (settled outside Stripe, e.g. by bank transfer); credits follow mark-paid',
     tag: 'Purchases',
     access: 'admin',
     idempotencyKey: true,
@@ -53,9 +55,9 @@ export const paymentOrderAdminRoutes = [
     body: z
       .strictObject({
         account_id: idParam('acct'),
-        credits: z.number().positive().optional().meta({ description: 'credits to grant (or package_id)' }),
+        credits: z.number().positive().max(10_000_000).optional().meta({ description: 'credits to grant (or package_id)' }),
         package_id: z.string().min(1).max(64).optional(),
-        amount: z.number().positive().optional().meta({ description: 'agreed price in major units; default: credits × unit price, or the package price' }),
+        amount: moneyNumber().optional().meta({ description: 'agreed price in major units; default: credits × unit price, or the package price' }),
         currency: currency.optional(),
         reference: shortText(255).optional().meta({ description: 'e.g. the purchase order or contract number' }),
         idempotency_key: z.string().min(1).max(255).optional(),
@@ -109,7 +111,7 @@ export const paymentOrderAdminRoutes = [
     params: z.object({ id: idParam('pur') }),
     body: z.strictObject({
       reference: shortText(255).meta({ description: 'payment reference: bank transfer id, receipt number, …' }),
-      amount: z.number().positive().optional().meta({ description: 'amount received, major units (default: the amount due); a different amount sends the order to review' }),
+      amount: moneyNumber().optional().meta({ description: 'amount received, major units (default: the amount due); a different amount sends the order to review' }),
       currency: currency.optional(),
     }),
     response: {
@@ -135,6 +137,7 @@ export const paymentOrderAdminRoutes = [
     body: z.strictObject({ lookback_hours: z.number().int().min(1).max(720).optional() }).default({}),
     response: { status: 202, description: 'started (or joined, within the same minute)', schema: z.object({ workflow_id: z.string(), status: z.string() }) },
     handler: async ({ body, deps }) => {
+      await requireTemporalReachable(deps.temporal); // an outage answers 503 now, not after 20 s of retries
       const workflowId = `reconcile:manual-${new Date().toISOString().slice(0, 16)}`;
       await deps.temporal.workflow.start(RECONCILE_WORKFLOW, {
         workflowId,

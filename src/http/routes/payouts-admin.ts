@@ -11,6 +11,7 @@ import { claimPayoutRetry, releasePayoutRetry } from '../../payouts/retry-payout
 import { NotFoundError, UnavailableError } from '../../shared/errors';
 import { defineRoute } from '../route';
 import { idParam, isoDateTime, listMeta, listQuery } from '../schemas/common';
+import { periodKey } from '../schemas/dates';
 import { payoutSchema } from './payouts-schemas';
 
 /** Finance ops: publisher settings, payout runs, failed payouts and their re-runs. */
@@ -67,8 +68,8 @@ export const payoutAdminRoutes = [
     access: 'admin',
     body: z
       .strictObject({
-        period: z.string().regex(/^\d{4}-\d{2}$/, 'must be a month like 2026-10').optional(),
-        as_of: isoDateTime.optional().meta({ description: 'cutoff: accruals before it are paid (default: end of the period, or now for the open month)' }),
+        period: periodKey.optional(),
+        as_of: isoDateTime.refine((date) => date.getTime() >= Date.UTC(1000, 0, 1), 'must be 1000-01-01 or later').optional().meta({ description: 'cutoff: accruals before it are paid (default: end of the period, or now for the open month)' }),
       })
       .default({}),
     errors: [503],

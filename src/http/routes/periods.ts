@@ -7,8 +7,8 @@ import { periodsOfAccount } from '../../periods/periods-view';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { accountIdOf } from '../principal';
 import { defineRoute } from '../route';
+import { periodKey } from '../schemas/dates';
 
-const periodKey = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM');
 
 const closeStatus = z.object({
   period: z.string(),
@@ -16,6 +16,9 @@ const closeStatus = z.object({
   accounts_total: z.number(),
   accounts_done: z.number(),
   failures: z.array(z.object({ account_id: z.string(), reason: z.string() })),
+  workflow_id: z.string(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
 });
 
 export const periodRoutes = [

@@ -39,7 +39,7 @@ export const publisherRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/publisher/earnings',
-    summary: 'Your earnings: totals, pending payout, last payout, per tool (seed 000)',
+    summary: 'Your earnings: totals, pending payout, last payout, per tool',
     tag: 'Publishers',
     access: 'publisher',
     response: { status: 200, description: 'earnings', schema: earningsSchema },

@@ -75,7 +75,7 @@ export const purchaseRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/billing/credits/purchase',
-    summary: 'Buy credits by amount: a payment order and a Stripe Checkout Session (seed 000)',
+    summary: 'Buy credits by amount: a payment order and a Stripe Checkout Session',
     tag: 'Purchases',
     access: 'account',
     idempotencyKey: true,
@@ -121,7 +121,7 @@ export const purchaseRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/credits/purchase',
-    summary: 'Buy a credit package: a payment order and a Stripe Checkout Session (seed 004)',
+    summary: 'Buy a credit package: a payment order and a Stripe Checkout Session',
     tag: 'Purchases',
     access: 'account',
     idempotencyKey: true,

@@ -7,6 +7,7 @@ import { majorToMinor } from '../../shared/amounts';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { requestHash } from '../../shared/request-hash';
 import { defineRoute } from '../route';
+import { moneyNumber } from '../schemas/amounts';
 import { idParam } from '../schemas/common';
 
 const refundView = z.object({
@@ -33,7 +34,7 @@ export const refundAdminRoutes = [
     params: z.object({ id: idParam('pur') }),
     body: z
       .strictObject({
-        amount: z.number().positive().optional().meta({ description: 'major units; default: everything still refundable' }),
+        amount: moneyNumber().optional().meta({ description: 'major units; default: everything still refundable' }),
         idempotency_key: z.string().min(1).max(255).optional(),
       })
       .default({}),

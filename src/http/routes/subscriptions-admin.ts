@@ -3,6 +3,7 @@ import { setPlanByAdmin } from '../../subscriptions/admin-plan.service';
 import { subscriptionView } from '../../subscriptions/subscription-view';
 import { defineRoute } from '../route';
 import { idParam } from '../schemas/common';
+import { subscriptionSchema } from './subscriptions';
 
 export const subscriptionAdminRoutes = [
   defineRoute({
@@ -14,7 +15,7 @@ export const subscriptionAdminRoutes = [
     params: z.strictObject({ id: idParam('acct') }),
     body: z.strictObject({ plan: z.string().trim().min(1).max(64), effective: z.enum(['now', 'period_end']).default('now') }),
     errors: [409],
-    response: { status: 200, description: 'the account’s subscription', schema: z.looseObject({ plan: z.string(), status: z.string(), outcome: z.string() }) },
+    response: { status: 200, description: 'the account’s subscription', schema: subscriptionSchema.extend({ outcome: z.string() }) },
     handler: async ({ params, body, deps }) => {
       const outcome = await setPlanByAdmin(deps.db, params.id, body.plan, body.effective);
       return { status: 200, body: { ...(await subscriptionView(deps.db, params.id)), outcome } };

@@ -6,7 +6,7 @@ import { defineRoute } from '../route';
 import { tokenAmount } from '../schemas/amounts';
 import { plainDebitRoute, transactionsRoute } from './unit-ledger-routes';
 
-/** The token unit (seed 004): its own balance and ledger, same rules as credits. */
+/** The token unit: its own balance and ledger, same rules as credits. */
 export const tokenRoutes = [
   defineRoute({
     method: 'get',

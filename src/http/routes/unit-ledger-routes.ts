@@ -10,7 +10,7 @@ import { listMeta, listQuery } from '../schemas/common';
 
 /**
  * Credits and tokens follow the same ledger rules, so their plain-debit and transaction-list
- * endpoints are one route each, built for a unit (seed 004's /credits/* and /tokens/*).
+ * endpoints are one route each, built for a unit (/credits/* and /tokens/*).
  */
 export const transactionSchema = z.object({
   id: z.string(),
@@ -19,6 +19,11 @@ export const transactionSchema = z.object({
   balance_after: z.number(),
   description: z.string().nullable(),
   created_at: z.string(),
+  unit: z.enum(['credits', 'tokens']),
+  seq: z.number().int().meta({ description: 'the entry’s gapless sequence number within the account and unit' }),
+  overage: z.number().meta({ description: 'the part of a debit the balance did not cover (plans that allow overage)' }),
+  reference: z.string().nullable().meta({ description: 'what the entry belongs to, e.g. the usage event or purchase id' }),
+  effective_at: z.string().meta({ description: 'when it counts for periods (late usage: its event time)' }),
 });
 
 export function plainDebitRoute(spec: { path: string; summary: string; tag: string; unit: Unit; amount: z.ZodType<bigint, number> }) {

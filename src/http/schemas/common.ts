@@ -10,3 +10,8 @@ export const listQuery = z.object({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 export const listMeta = z.object({ total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+/** An email address as RFC 5321 bounds it (the OpenAPI `email` format): at most 64 characters before the @. */
+export const emailAddress = z
+  .email()
+  .max(254)
+  .refine((value) => (value.split('@')[0] ?? '').length <= 64, 'may have at most 64 characters before the @');
