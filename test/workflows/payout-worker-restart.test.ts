@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { publisherPayoutRun } from '../../workflows/publisher-payout.workflow';
-import { workflowBundle } from '../../src/worker/create-worker';
 import { testDb } from '../helpers/db';
+import { startWorkerProcess } from '../helpers/worker-process';
 import { makeAccount, makePublisher, makeTool, monthStart, periodOf, startPayoutWorld, useTools, waitFor, type PayoutWorld } from '../helpers/payout-harness';
 
 /**
@@ -27,23 +27,7 @@ afterAll(async () => {
   fs.rmSync(bundleDir, { recursive: true, force: true });
 });
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const codePath = path.join(bundleDir, 'workflows.js');
-  fs.writeFileSync(codePath, (await workflowBundle()).code);
-  const script = path.resolve(__dirname, '../helpers/payout-worker-process.ts');
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, world.taskQueue, world.proxy.url, codePath], {
-    cwd: path.resolve(__dirname, '../..'),
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-    proc.once('exit', (code) => reject(new Error(`worker process exited (${code}): ${stderr}`)));
-  });
-  return proc;
-}
+const startWorker = () => startWorkerProcess({ taskQueue: world.taskQueue, stripeUrl: world.proxy.url, bundleDir });
 
 describe('a worker stopped in the middle of a payout run', () => {
   it('is replaced by another worker and every payout is paid with exactly one transfer', async () => {
@@ -60,7 +44,7 @@ describe('a worker stopped in the middle of a payout run', () => {
     // Stripe (stripe-mock) executes each transfer; its answer never reaches the first worker.
     world.proxy.failNext({ method: 'POST', path: '/v1/transfers' }, { kind: 'hang' }, publishers.length);
 
-    child = await startWorkerProcess();
+    child = await startWorker();
     const run = await world.client.workflow.start(publisherPayoutRun, {
       workflowId: `payout-run:${period}:${Date.now()}`,
       taskQueue: world.taskQueue,

@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { workflowBundle } from '../../src/worker/create-worker';
 import { subscriptionWorkflowId } from '../../src/subscriptions/subscription.types';
 import { api } from '../helpers/api';
 import { startCloseWorld, type CloseWorld } from '../helpers/close-world';
 import { testDb } from '../helpers/db';
+import { startWorkerProcess } from '../helpers/worker-process';
 import { createTestAccount, expectLedgerInvariants, waitFor } from '../helpers/stripe-checkout';
 import { accountPlan, createPaidPlan, planChangeEntries, subscribeViaEvents, waitForSubscription } from '../helpers/subscriptions';
 
@@ -35,23 +35,7 @@ afterAll(async () => {
   fs.rmSync(bundleDir, { recursive: true, force: true });
 });
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const codePath = path.join(bundleDir, 'workflows.js');
-  fs.writeFileSync(codePath, (await workflowBundle()).code);
-  const script = path.resolve(__dirname, '../helpers/payout-worker-process.ts');
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, world.taskQueue, world.proxy.url, codePath], {
-    cwd: path.resolve(__dirname, '../..'),
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-    proc.once('exit', (code) => reject(new Error(`worker process exited (${code}): ${stderr}`)));
-  });
-  return proc;
-}
+const startWorker = () => startWorkerProcess({ taskQueue: world.taskQueue, stripeUrl: world.proxy.url, bundleDir });
 
 describe('a worker killed in the middle of an upgrade', () => {
   it('is replaced, and the upgrade is finished once: one Stripe change, one grant', async () => {
@@ -59,7 +43,7 @@ describe('a worker killed in the middle of an upgrade', () => {
     await createPaidPlan(scale, 99, 20_000);
     const account = await createTestAccount('Killed Mid-Upgrade', 'free');
     workflowId = subscriptionWorkflowId(account.id);
-    child = await startWorkerProcess();
+    child = await startWorker();
     await world.client.workflow.start('subscription', { workflowId, taskQueue: world.taskQueue, args: [{ accountId: account.id }] });
     const fixture = await subscribeViaEvents(db, account.id, 'pro');
 
