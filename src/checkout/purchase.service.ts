@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import type { Config } from '../config/config';
+import { publicUrl } from '../config/public-url';
 import { findAccount } from '../accounts/accounts.queries';
 import { checkReplay } from '../credits/ledger.service';
 import { classifyStripeError, createCheckoutSession, createStripeCustomer } from '../integrations/stripe/checkout';
@@ -47,8 +48,7 @@ export function purchaseCreatedBody(order: PaymentOrderRow) {
 }
 
 function returnUrl(template: string | undefined, fallbackPath: string, config: Config, purchaseId: string): string {
-  const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT || 8080}`;
-  const url = template ?? `${base.replace(/\/$/, '')}${fallbackPath}?purchase_id={PURCHASE_ID}&session_id={CHECKOUT_SESSION_ID}`;
+  const url = template ?? publicUrl(config, `${fallbackPath}?purchase_id={PURCHASE_ID}&session_id={CHECKOUT_SESSION_ID}`);
   // {CHECKOUT_SESSION_ID} is filled in by Stripe; {PURCHASE_ID} by us.
   return url.replaceAll('{PURCHASE_ID}', purchaseId);
 }

@@ -9,6 +9,7 @@ import { subscriptionView } from '../../subscriptions/subscription-view';
 import { signalSubscriptionCommand } from '../../subscriptions/subscription-workflows';
 import type { SubscriptionCommand } from '../../subscriptions/subscription.types';
 import type { AppDeps } from '../../app-deps';
+import { publicUrl } from '../../config/public-url';
 import { accountIdOf } from '../principal';
 import { defineRoute } from '../route';
 
@@ -33,12 +34,6 @@ export const subscriptionSchema = z.object({
 const subscriptionCommandSchema = subscriptionSchema.extend({
   requested: z.enum(['change', 'cancel', 'resume']).meta({ description: 'the command its workflow now applies' }),
 });
-
-/** Where the customer returns from Stripe's hosted pages. */
-function appUrl(deps: AppDeps, path: string): string {
-  const base = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT || 8080}`;
-  return `${base.replace(/\/$/, '')}${path}`;
-}
 
 /** Checks the command, hands it to the account's subscription workflow and answers 202 with the subscription. */
 async function command(deps: AppDeps, accountId: string, requestId: string, make: (id: string) => SubscriptionCommand) {
@@ -77,8 +72,8 @@ export const subscriptionRoutes = [
       const created = await startSubscriptionCheckout(deps, {
         accountId: accountIdOf(principal),
         planId: body.plan,
-        successUrl: body.success_url ?? appUrl(deps, '/docs?subscription=success&session_id={CHECKOUT_SESSION_ID}'),
-        cancelUrl: body.cancel_url ?? appUrl(deps, '/docs?subscription=canceled'),
+        successUrl: body.success_url ?? publicUrl(deps.config, '/docs?subscription=success&session_id={CHECKOUT_SESSION_ID}'),
+        cancelUrl: body.cancel_url ?? publicUrl(deps.config, '/docs?subscription=canceled'),
         requestId: requestIdOf(req),
       });
       return { status: 201, body: created };
@@ -130,7 +125,7 @@ export const subscriptionRoutes = [
     response: { status: 201, description: 'where to send the customer', schema: z.object({ url: z.string() }) },
     handler: async ({ body, principal, deps }) => {
       const customerId = await ensureStripeCustomer(deps, accountIdOf(principal));
-      return { status: 201, body: { url: await createPortalSession(deps.stripe, customerId, body.return_url ?? appUrl(deps, '/docs')) } };
+      return { status: 201, body: { url: await createPortalSession(deps.stripe, customerId, body.return_url ?? publicUrl(deps.config, '/docs')) } };
     },
   }),
 ];
