@@ -2,6 +2,7 @@ import { Runtime, DefaultLogger, type NativeConnection, type Worker } from '@tem
 import type { AppDeps } from '../app-deps';
 import { connectWorkerConnection, temporalTarget } from '../integrations/temporal/connect';
 import { createWorker } from '../worker/create-worker';
+import { wakeableSleep } from './wakeable-sleep';
 
 export interface RunningWorker {
   stop(): Promise<void>;
@@ -46,15 +47,7 @@ export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueu
   let current = await start();
   let stopping = false;
   let restarts = 0;
-  let wake: (() => void) | null = null;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { sleep, wake } = wakeableSleep();
 
   const keepRunning = async () => {
     for (;;) {
@@ -89,7 +82,7 @@ export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueu
     restarts: () => restarts,
     async stop() {
       stopping = true;
-      wake?.();
+      wake();
       if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
       await done;
     },

@@ -1,3 +1,5 @@
+import { wakeableSleep } from './wakeable-sleep';
+
 /**
  * Keeps one embedded server running for as long as the stack runs. A server that exits without
  * being asked to (kill -9, OOM killer, a crash) is started again on its data and on the same
@@ -33,17 +35,7 @@ export function supervise<T extends SupervisedServer>(
   let server = first;
   let stopping = false;
   let restarts = 0;
-  let wake: (() => void) | null = null;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    }).finally(() => {
-      wake = null;
-    });
+  const { sleep, wake } = wakeableSleep();
 
   const watch = async () => {
     let delay = FIRST_DELAY_MS;
@@ -85,7 +77,7 @@ export function supervise<T extends SupervisedServer>(
     restarts: () => restarts,
     async stop() {
       stopping = true;
-      wake?.();
+      wake();
       // Its exit is what the watch awaits; a restart under way stops what it started.
       await server.stop();
       await watching;
