@@ -2,23 +2,16 @@ import { spawn, execSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Stripe from 'stripe';
+import type { TestStackInfo } from '../../test/helpers/stack-info';
 
 /**
  * A stack of one's own in a child process (bench/chaos/stack-process.ts), for the chaos suite
  * and the self-healing tests: its endpoints, its log, and the processes to kill. It runs in its
  * own process group, so whatever happens to it, `kill()` leaves nothing behind.
  */
-export interface StackInfo {
+/** The endpoints the test suite's stack reports too, and the process to signal. */
+export interface StackInfo extends TestStackInfo {
   pid: number;
-  apiUrl: string;
-  databaseUrl: string;
-  temporalAddress: string;
-  temporalNamespace: string;
-  taskQueue: string;
-  stripeApiBase: string;
-  adminApiKey: string;
-  webhookSecret: string;
-  dataDir: string;
 }
 
 export interface OwnStack {
