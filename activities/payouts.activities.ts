@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import type { Config } from '../src/config/config';
-import { AppError } from '../src/shared/errors';
+import { asActivity } from './activity-errors';
 import { resolvePayoutWindow } from '../src/payouts/compute/payout-period';
 import { planPayoutRun, payoutRunPage, periodPayoutCounts, type PlannedPayout } from '../src/payouts/payout-run.service';
 import { preparePayout, type Prepared } from '../src/payouts/prepare-payout';
@@ -18,22 +18,12 @@ export interface PayoutWindowInput {
   currency: string;
 }
 
-/** A 4xx AppError (bad period, unknown payout) will not succeed on retry: fail the activity for good. */
-async function finalOnAppError<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof AppError && !error.retryable) throw ApplicationFailure.nonRetryable(error.message, error.code, error.details);
-    throw error;
-  }
-}
-
 export function createPayoutActivities(deps: { db: Knex; stripe: Stripe; config: Config }) {
   const window = (input: PayoutWindowInput) => ({ period: input.period, asOf: new Date(input.asOf), currency: input.currency });
   return {
     /** Resolves the run's period and cutoff (defaults: the previous month) and creates its payout rows. */
     async planPayoutRun(input: { period?: string; asOf?: string }): Promise<PayoutWindowInput & { planned: number }> {
-      return finalOnAppError(async () => {
+      return asActivity(async () => {
         const resolved = resolvePayoutWindow(new Date(), { period: input.period, asOf: input.asOf ? new Date(input.asOf) : null });
         const runWindow = { ...resolved, currency: deps.config.CREDIT_CURRENCY };
         const planned = await planPayoutRun(deps.db, runWindow);
@@ -50,7 +40,7 @@ export function createPayoutActivities(deps: { db: Knex; stripe: Stripe; config:
     },
 
     async preparePayout(input: { payoutId: string; asOf: string }): Promise<Prepared> {
-      return finalOnAppError(() => preparePayout(deps.db, deps.config, { payoutId: input.payoutId, asOf: new Date(input.asOf) }));
+      return asActivity(() => preparePayout(deps.db, deps.config, { payoutId: input.payoutId, asOf: new Date(input.asOf) }));
     },
 
     /**

@@ -6,8 +6,3 @@ export function accountIdOf(principal: Principal): string {
   if (principal.role !== 'account') throw new AppError(403, 'forbidden', 'This endpoint needs an account API key');
   return principal.accountId;
 }
-
-export function publisherIdOf(principal: Principal): string {
-  if (principal.role !== 'publisher') throw new AppError(403, 'forbidden', 'This endpoint needs a publisher API key');
-  return principal.publisherId;
-}

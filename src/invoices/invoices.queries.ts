@@ -131,11 +131,6 @@ export async function findDocument(db: Db, invoiceId: string): Promise<InvoiceDo
   return (await db<InvoiceDocumentRow>('invoice_documents').where({ invoice_id: invoiceId }).first()) ?? null;
 }
 
-export async function findDocumentHash(db: Db, invoiceId: string): Promise<string | null> {
-  const row = await db('invoice_documents').where({ invoice_id: invoiceId }).first('sha256');
-  return (row?.sha256 as string | undefined) ?? null;
-}
-
 /** Insert-only: a second render of the same invoice keeps the first stored bytes. */
 export async function insertDocumentOnce(db: Db, row: { invoice_id: string; content: Buffer; sha256: string }): Promise<void> {
   await db('invoice_documents')

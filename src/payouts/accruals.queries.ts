@@ -57,8 +57,3 @@ export async function reserveUnsettled(db: Db, where: { publisherId: string; cur
 export async function releaseReserved(db: Db, payoutId: string): Promise<void> {
   await db('publisher_accruals').where({ payout_id: payoutId }).update({ payout_id: null });
 }
-
-export async function sumReserved(db: Db, payoutId: string): Promise<bigint> {
-  const row = await db('publisher_accruals').where({ payout_id: payoutId }).sum({ total: 'publisher_exact' }).first();
-  return BigInt((row?.total as string | null) ?? '0');
-}

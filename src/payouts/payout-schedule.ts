@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config/config';
 
 /**
@@ -6,7 +6,8 @@ import type { Config } from '../config/config';
  * the 1st at 06:00, after the month-end close at 00:05). Each action starts `publisherPayoutRun`
  * with no arguments: it pays the previous month (see compute/payout-period.ts). A run that is
  * still going when the next one is due is not doubled (overlap SKIP); missed runs within a day of
- * an outage are caught up. The lead calls `ensurePayoutSchedule` at worker start.
+ * an outage are caught up. The worker ensures it at start with the other schedules
+ * (src/worker/schedules.ts).
  */
 export const PAYOUT_SCHEDULE_ID = 'publisher-payouts-monthly';
 
@@ -22,21 +23,4 @@ export function payoutScheduleOptions(config: Pick<Config, 'PAYOUT_SCHEDULE_CRON
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
   };
-}
-
-/** Creates the Schedule, or brings an existing one up to date with the configuration. Idempotent. */
-export async function ensurePayoutSchedule(
-  client: Client,
-  config: Pick<Config, 'PAYOUT_SCHEDULE_CRON' | 'TEMPORAL_TASK_QUEUE'>,
-  scheduleId = PAYOUT_SCHEDULE_ID,
-): Promise<{ scheduleId: string; created: boolean }> {
-  const options = payoutScheduleOptions(config);
-  try {
-    await client.schedule.create({ scheduleId, ...options });
-    return { scheduleId, created: true };
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies } }));
-  return { scheduleId, created: false };
 }

@@ -31,10 +31,6 @@ export async function lockPeriodRow(db: Db, accountId: string, period: string): 
   return (await db<PeriodRow>('periods').where({ account_id: accountId, period }).forUpdate().first())!;
 }
 
-export async function findPeriodRow(db: Db, accountId: string, period: string): Promise<PeriodRow | null> {
-  return (await db<PeriodRow>('periods').where({ account_id: accountId, period }).first()) ?? null;
-}
-
 export async function listPeriodRows(db: Db, accountId: string): Promise<PeriodRow[]> {
   return db<PeriodRow>('periods').where({ account_id: accountId }).orderBy('period', 'desc');
 }

@@ -37,18 +37,25 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
 export async function ensureSchedules(client: Client, config: Config): Promise<string[]> {
   const ensured: string[] = [];
   for (const definition of scheduleDefinitions(config)) {
-    try {
-      await client.schedule.create(definition);
-    } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule.getHandle(definition.scheduleId).update((previous) => ({
-        ...previous,
-        spec: definition.spec,
-        action: definition.action,
-        policies: { ...previous.policies, ...definition.policies },
-      }));
-    }
+    await ensureSchedule(client, definition);
     ensured.push(definition.scheduleId);
   }
   return ensured;
+}
+
+/** Creates one schedule, or updates its spec, action and policies in place. Idempotent. */
+export async function ensureSchedule(client: Client, definition: ScheduleOptions): Promise<{ created: boolean }> {
+  try {
+    await client.schedule.create(definition);
+    return { created: true };
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  await client.schedule.getHandle(definition.scheduleId).update((previous) => ({
+    ...previous,
+    spec: definition.spec,
+    action: definition.action,
+    policies: { ...previous.policies, ...definition.policies },
+  }));
+  return { created: false };
 }

@@ -1,7 +1,8 @@
 import { publisherPayout, publisherPayoutRun } from '../../workflows/publisher-payout.workflow';
 import { EXACT_PER_MINOR } from '../../src/payouts/compute/accrual-split';
 import { payoutWorkflowId } from '../../src/payouts/payout-keys';
-import { PAYOUT_SCHEDULE_ID, ensurePayoutSchedule } from '../../src/payouts/payout-schedule';
+import { PAYOUT_SCHEDULE_ID, payoutScheduleOptions } from '../../src/payouts/payout-schedule';
+import { ensureSchedule } from '../../src/worker/schedules';
 import { testDb } from '../helpers/db';
 import {
   makeAccount,
@@ -259,12 +260,12 @@ describe('publisherPayoutRun (the monthly run)', () => {
     expect(rows).toHaveLength(3);
   });
 
-  it('creates the monthly Schedule once and updates it in place (ensurePayoutSchedule is idempotent)', async () => {
+  it('creates the monthly Schedule once and updates it in place (ensureSchedule is idempotent)', async () => {
     const scheduleId = `${PAYOUT_SCHEDULE_ID}-test-${Date.now()}`;
     const config = { PAYOUT_SCHEDULE_CRON: '0 6 1 * *', TEMPORAL_TASK_QUEUE: world.taskQueue };
     try {
-      expect(await ensurePayoutSchedule(world.client, config, scheduleId)).toEqual({ scheduleId, created: true });
-      expect(await ensurePayoutSchedule(world.client, { ...config, PAYOUT_SCHEDULE_CRON: '0 7 2 * *' }, scheduleId)).toEqual({ scheduleId, created: false });
+      expect(await ensureSchedule(world.client, { scheduleId, ...payoutScheduleOptions(config) })).toEqual({ created: true });
+      expect(await ensureSchedule(world.client, { scheduleId, ...payoutScheduleOptions({ ...config, PAYOUT_SCHEDULE_CRON: '0 7 2 * *' }) })).toEqual({ created: false });
       const description = await world.client.schedule.getHandle(scheduleId).describe();
       expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'publisherPayoutRun', taskQueue: world.taskQueue, args: [{}] });
       expect(description.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 7, end: 7, step: 1 }], dayOfMonth: [{ start: 2, end: 2, step: 1 }] });
