@@ -1,3 +1,5 @@
+import type { Request } from 'express';
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { grantCredits } from '../../credits/credits.service';
 import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
@@ -13,6 +15,13 @@ const futureDate = isoDateTime.refine((date) => date > new Date(), 'must be in t
 
 const posted = { status: 201, description: 'the ledger entry and its grant', schema: z.object({ data: z.record(z.string(), z.unknown()) }) };
 
+type GrantInput = Omit<Parameters<typeof grantCredits>[1], 'key' | 'requestHash'>;
+
+/** The three admin grant routes differ only in the grant they post; keyed and replayed alike. */
+async function postGrant(req: Request, db: Knex, bodyKey: string | undefined, grant: GrantInput) {
+  return createdOrReplayed(await grantCredits(db, { ...grant, ...idempotencyOf(req, bodyKey) }));
+}
+
 export const creditAdminRoutes = [
   defineRoute({
     method: 'post',
@@ -24,19 +33,15 @@ export const creditAdminRoutes = [
     body: z.strictObject({ account_id: accountId, amount: creditAmount(), description, idempotency_key: idempotencyKey }),
     errors: [404, 409],
     response: posted,
-    handler: async ({ body, req, deps }) => {
-      const idempotency = idempotencyOf(req, body.idempotency_key);
-      const result = await grantCredits(deps.db, {
+    handler: ({ body, req, deps }) =>
+      postGrant(req, deps.db, body.idempotency_key, {
         accountId: body.account_id,
         unit: 'credits',
         kind: 'admin',
         amount: body.amount,
         type: 'deposit',
         description: body.description ?? 'Deposit',
-        ...idempotency,
-      });
-      return createdOrReplayed(result);
-    },
+      }),
   }),
   defineRoute({
     method: 'post',
@@ -56,9 +61,8 @@ export const creditAdminRoutes = [
     }),
     errors: [404, 409],
     response: posted,
-    handler: async ({ body, req, deps }) => {
-      const idempotency = idempotencyOf(req, body.idempotency_key);
-      const result = await grantCredits(deps.db, {
+    handler: ({ body, req, deps }) =>
+      postGrant(req, deps.db, body.idempotency_key, {
         accountId: body.account_id,
         unit: 'credits',
         kind: body.kind,
@@ -67,10 +71,7 @@ export const creditAdminRoutes = [
         description: body.description ?? `${body.kind} grant`,
         expiresAt: body.expires_at ?? null,
         priority: body.priority,
-        ...idempotency,
-      });
-      return createdOrReplayed(result);
-    },
+      }),
   }),
   defineRoute({
     method: 'post',
@@ -82,9 +83,8 @@ export const creditAdminRoutes = [
     body: z.strictObject({ account_id: accountId, amount: tokenAmount(), expires_at: futureDate.optional(), description, idempotency_key: idempotencyKey }),
     errors: [404, 409],
     response: posted,
-    handler: async ({ body, req, deps }) => {
-      const idempotency = idempotencyOf(req, body.idempotency_key);
-      const result = await grantCredits(deps.db, {
+    handler: ({ body, req, deps }) =>
+      postGrant(req, deps.db, body.idempotency_key, {
         accountId: body.account_id,
         unit: 'tokens',
         kind: 'admin',
@@ -92,10 +92,7 @@ export const creditAdminRoutes = [
         type: 'grant',
         description: body.description ?? 'Token grant',
         expiresAt: body.expires_at ?? null,
-        ...idempotency,
-      });
-      return createdOrReplayed(result);
-    },
+      }),
   }),
   defineRoute({
     method: 'post',
