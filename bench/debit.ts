@@ -2,7 +2,9 @@ import { createAccount } from '../src/accounts/accounts.service';
 import { upsertTool } from '../src/catalog/catalog.queries';
 import { postCredit } from '../src/credits/ledger.service';
 import { startBenchStack, machine, writeResults } from './lib/bench-stack';
+import { bytesPerRow } from './lib/db-growth';
 import { runPgbench } from './lib/pgbench';
+import { runPgledger } from './lib/pgledger';
 import { runLoad, type LoadResult } from './lib/run-load';
 import { startApiProcesses } from './lib/api-processes';
 import { execFile } from 'node:child_process';
@@ -15,6 +17,9 @@ import path from 'node:path';
  * Then the same two shapes as hold → capture (issue 18: two calls per metered request, POST
  * /v1/holds and POST /v1/holds/:id/capture), next to plain debits in the same run; the accounts
  * are on a hard-limit plan, so every debit also reads the account's held sum. BENCH_HOLDS=0 skips them.
+ * Last, pgledger (a per-transaction double-entry ledger in SQL, bench/peers/pgledger) driven by
+ * pgbench between the same number of random accounts: transfers/s, and bytes per transfer next
+ * to Settle's bytes per debit, both measured as database growth after a checkpoint.
  */
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
     process.stdout.write('warm-up …\n');
     await runLoad({ url: apiUrl, path: '/v1/usage', connections: CONNECTIONS, seconds: 3, targets: keys.map((key) => ({ key, body })) });
     process.stdout.write(`many accounts: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
-    const many = await load(keys);
+    const { result: many, bytesPerRow: bytesPerDebit } = await bytesPerRow(db, 'ledger_entries', () => load(keys));
     process.stdout.write(`one hot account: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
     const hot = await load([keys[0]!]);
     let holdsMany: LoadResult | null = null;
@@ -81,6 +86,8 @@ async function main(): Promise<void> {
     process.stdout.write(`pgbench tpcb-like: scale ${PGBENCH_SCALE}, ${CONNECTIONS} clients × ${SECONDS} s …\n`);
     await api?.stop();
     const pgbench = runPgbench(stack.databaseUrl, { clients: CONNECTIONS, seconds: SECONDS, scale: PGBENCH_SCALE });
+    process.stdout.write(`pgledger transfers between ${ACCOUNTS} accounts: ${CONNECTIONS} clients × ${SECONDS} s …\n`);
+    const pgledger = runPgledger(stack.databaseUrl, { clients: CONNECTIONS, seconds: SECONDS, accounts: ACCOUNTS });
 
     const ratio = (result: LoadResult) => Number((result.requestsPerSec / pgbench.tps).toFixed(2));
     const results = {
@@ -89,7 +96,14 @@ async function main(): Promise<void> {
       machine: machine(),
       settings: { accounts: ACCOUNTS, seconds: SECONDS, connections: CONNECTIONS, pgbench_scale: PGBENCH_SCALE, api_processes: API_PROCESSES },
       pgbench_tpcb_like: { tps: pgbench.tps, latency_avg_ms: pgbench.latencyMs },
-      many_accounts: { ...many, ratio_to_pgbench: ratio(many), target: '≥ 1.0× and p99 < 25 ms' },
+      pgledger_transfers: { tps: pgledger.tps, latency_avg_ms: pgledger.latencyMs, bytes_per_transfer: pgledger.bytesPerTransfer },
+      many_accounts: {
+        ...many,
+        ratio_to_pgbench: ratio(many),
+        ratio_to_pgledger: Number((many.requestsPerSec / pgledger.tps).toFixed(2)),
+        bytes_per_debit: bytesPerDebit,
+        target: '≥ 1.0× pgbench, ≥ 1.5× pgledger, p99 < 25 ms, bytes per debit ≤ pgledger bytes per transfer',
+      },
       hot_account: { ...hot, ratio_to_pgbench: ratio(hot), target: '≥ 0.5×' },
       // requestsPerSec counts calls: a metered request is two (hold, capture)
       ...(holdsMany && holdsHot
@@ -113,6 +127,9 @@ async function main(): Promise<void> {
           ? [row(`hold → capture, ${ACCOUNTS} accounts (calls; metered = ½)`, holdsMany), row('hold → capture, 1 hot account (calls; metered = ½)', holdsHot)]
           : []),
         `| pgbench tpcb-like (scale ${PGBENCH_SCALE}) | ${pgbench.tps.toFixed(0)} tps | | ${pgbench.latencyMs} avg | 1.00× | |`,
+        `| pgledger transfer, ${ACCOUNTS} accounts (SQL only) | ${pgledger.tps.toFixed(0)} tps | | ${pgledger.latencyMs} avg | ${(pgledger.tps / pgbench.tps).toFixed(2)}× | |`,
+        '',
+        `bytes written: ${bytesPerDebit} per Settle debit, ${pgledger.bytesPerTransfer} per pgledger transfer; ${ACCOUNTS} accounts: ${(many.requestsPerSec / pgledger.tps).toFixed(2)}× pgledger`,
         '',
         `written to ${file}`,
         '',
