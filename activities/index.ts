@@ -9,6 +9,7 @@ import { createPurchaseInvoiceActivities } from './purchase-invoices.activities'
 import { createCheckoutActivities } from './checkout.activities';
 import { createAutoRechargeActivities } from './auto-recharge.activities';
 import { createSubscriptionActivities } from './subscriptions.activities';
+import { createOutgoingWebhookActivities } from './outgoing-webhooks.activities';
 
 export interface ActivityDeps {
   config: Config;
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCheckoutActivities(deps),
     ...createAutoRechargeActivities(deps),
     ...createSubscriptionActivities(deps),
+    ...createOutgoingWebhookActivities(deps),
   };
 }
 

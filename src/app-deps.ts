@@ -17,4 +17,6 @@ export interface AppDeps {
   webhookSecret: string;
   /** Where the Stripe SDK is pointed: stripe-mock's URL, or null for Stripe itself. */
   stripeApiBase: string | null;
+  /** The Temporal Web UI the console links workflows to: the embedded dev server's, when it runs one. */
+  temporalUiUrl?: string | null;
 }

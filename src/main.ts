@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     '',
     `Settle is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     `  API          ${stack.apiUrl}`,
+    `  Console      ${stack.apiUrl}/console (sign in with the admin key below, or an account's key)`,
     `  Docs         ${stack.docsUrl}`,
     `  OpenAPI      ${stack.apiUrl}/openapi.json`,
     `  Temporal UI  ${stack.temporalUiUrl ?? `(external Temporal at ${stack.temporalAddress})`}`,

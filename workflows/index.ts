@@ -10,3 +10,4 @@ export { refund } from './refund.workflow';
 export { reconcileCheckouts } from './reconcile-checkouts.workflow';
 export { autoRecharge } from './auto-recharge.workflow';
 export { subscription } from './subscription.workflow';
+export { webhookDelivery } from './webhook-delivery.workflow';

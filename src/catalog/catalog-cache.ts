@@ -27,6 +27,13 @@ export function modelRates(row: ModelRow): ModelRates {
     cacheRead: nullableBig(row.credit_cache_read_per_1m),
     providerCostInput: nullableBig(row.provider_cost_input_per_1m),
     providerCostOutput: nullableBig(row.provider_cost_output_per_1m),
+    // per minute / per image and the cache-token costs (issue 15)
+    perMinute: nullableBig(row.credit_per_minute ?? null),
+    perImage: nullableBig(row.credit_per_image ?? null),
+    providerCostCacheWrite: nullableBig(row.provider_cost_cache_write_per_1m ?? null),
+    providerCostCacheRead: nullableBig(row.provider_cost_cache_read_per_1m ?? null),
+    providerCostPerMinute: nullableBig(row.provider_cost_per_minute ?? null),
+    providerCostPerImage: nullableBig(row.provider_cost_per_image ?? null),
   };
 }
 

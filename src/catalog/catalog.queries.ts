@@ -5,6 +5,11 @@ export interface ToolRow {
   publisher_id: string | null;
   credits_per_execution: string;
   description: string | null;
+  /** added by the demo catalog with a demo price */
+  demo: boolean;
+  /** the range its publisher may price it in, micro-credits; null = seed 000's 1 and 10 credits */
+  min_credits_per_execution: string | null;
+  max_credits_per_execution: string | null;
   updated_at: Date;
 }
 
@@ -18,6 +23,15 @@ export interface ModelRow {
   credit_cache_read_per_1m: string | null;
   provider_cost_input_per_1m: string | null;
   provider_cost_output_per_1m: string | null;
+  /** per-unit rates and the other provider costs (issue 15); optional in writes, which then keep them */
+  credit_per_minute?: string | null;
+  credit_per_image?: string | null;
+  provider_cost_cache_write_per_1m?: string | null;
+  provider_cost_cache_read_per_1m?: string | null;
+  provider_cost_per_minute?: string | null;
+  provider_cost_per_image?: string | null;
+  /** added by the demo catalog with demo rates */
+  demo: boolean;
   updated_at: Date;
 }
 
@@ -41,6 +55,8 @@ export interface PlanRow {
   agent_limit: number | null;
   rollover_fraction: string;
   features: string[];
+  /** agent markup in basis points (issue 15); optional in writes, which then keep it (default 2000) */
+  agent_markup_bps?: number;
 }
 
 export const listTools = (db: Db): Promise<ToolRow[]> => db<ToolRow>('tools').select('*');
@@ -48,16 +64,21 @@ export const listModels = (db: Db): Promise<ModelRow[]> => db<ModelRow>('models'
 export const listPackages = (db: Db): Promise<PackageRow[]> => db<PackageRow>('packages').where({ active: true }).orderBy('price_minor');
 export const listPlans = (db: Db): Promise<PlanRow[]> => db<PlanRow>('plans').select('*').orderBy('monthly_price_minor');
 export const findPlan = async (db: Db, id: string): Promise<PlanRow | null> => (await db<PlanRow>('plans').where({ id }).first()) ?? null;
+export const findTool = async (db: Db, id: string): Promise<ToolRow | null> => (await db<ToolRow>('tools').where({ id }).first()) ?? null;
+export const listToolsById = (db: Db): Promise<ToolRow[]> => db<ToolRow>('tools').select('*').orderBy('id');
 export const findPackage = async (db: Db, id: string): Promise<PackageRow | null> =>
   (await db<PackageRow>('packages').where({ id, active: true }).first()) ?? null;
 
-export async function upsertTool(db: Db, row: Omit<ToolRow, 'updated_at'>): Promise<ToolRow> {
-  const [saved] = await db<ToolRow>('tools').insert({ ...row, updated_at: new Date() }).onConflict('id').merge().returning('*');
+type ToolBounds = 'min_credits_per_execution' | 'max_credits_per_execution';
+
+/** An admin's tool: its price is real from now on (demo false); bounds change only when given. */
+export async function upsertTool(db: Db, row: Omit<ToolRow, 'updated_at' | 'demo' | ToolBounds> & Partial<Pick<ToolRow, ToolBounds>>): Promise<ToolRow> {
+  const [saved] = await db<ToolRow>('tools').insert({ ...row, demo: false, updated_at: new Date() }).onConflict('id').merge().returning('*');
   return saved!;
 }
 
-export async function upsertModel(db: Db, row: Omit<ModelRow, 'updated_at'>): Promise<ModelRow> {
-  const [saved] = await db<ModelRow>('models').insert({ ...row, updated_at: new Date() }).onConflict('name').merge().returning('*');
+export async function upsertModel(db: Db, row: Omit<ModelRow, 'updated_at' | 'demo'>): Promise<ModelRow> {
+  const [saved] = await db<ModelRow>('models').insert({ ...row, demo: false, updated_at: new Date() }).onConflict('name').merge().returning('*');
   return saved!;
 }
 

@@ -8,6 +8,7 @@ import { classifyStripeError, createCheckoutSession, createStripeCustomer } from
 import { microToCredits, minorToMajor } from '../shared/amounts';
 import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
+import { devCheckoutUrl, usesLocalPaymentPage } from '../dev-checkout/dev-checkout-url';
 import {
   findOrderByIdempotencyKey,
   insertPaymentOrder,
@@ -123,7 +124,8 @@ export async function createCheckoutPurchase(deps: PurchaseDeps, input: NewPurch
       order: await recordCheckoutSession(deps.db, order.id, {
         stripe_customer_id: customerId,
         stripe_session_id: session.id,
-        checkout_url: session.url,
+        // stripe-mock's session url leads nowhere: the local payment page stands in for it.
+        checkout_url: usesLocalPaymentPage(deps.config) ? devCheckoutUrl(deps.config, { kind: 'purchase', purchaseId: order.id }) : session.url,
         expires_at: expiresAt,
       }),
       replayed,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../outgoing-webhooks/record-event';
 import { reverseAccrualsFundedBy } from '../payouts/reverse-accruals';
 import type Stripe from 'stripe';
 import { checkReplay, reduceGrantWithEntry } from '../credits/ledger.service';
@@ -238,6 +239,11 @@ export async function applyRefund(db: Knex, refundId: string): Promise<RefundOut
       amount_refunded_minor: refundedAfter.toString(),
       credits_clawed_back: (BigInt(order.credits_clawed_back) + clawed).toString(),
       ...(refundedAfter >= charged ? { status: 'refunded' } : {}),
+    });
+    await recordEvent(trx, {
+      type: 'purchase.refunded',
+      accountId: order.account_id,
+      data: { purchase_id: order.id, refund_id: refund.id, amount: minorToMajor(refund.amount_minor), currency: refund.currency, credits_clawed_back: microToCredits(clawed), fully_refunded: refundedAfter >= charged },
     });
     return appliedOutcome('applied', applied, updated?.status ?? order.status);
   });

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { postCredit } from '../credits/ledger.service';
 import { microToCredits } from '../shared/amounts';
+import { recordEvent } from '../outgoing-webhooks/record-event';
 import type { PaymentEvent, SettleOutcome } from './checkout.types';
 import { verifyPayment } from './compute/verify-payment';
 import { lockPaymentOrder, updateOrderFrom, type PaymentOrderRow } from './payment-orders.queries';
@@ -49,6 +50,7 @@ export function settlePayment(db: Knex, purchaseId: string, event: PaymentEvent)
     );
     if (!verdict.ok) {
       await updateOrderFrom(trx, order.id, ['pending'], { ...paid, status: 'review', review_reason: verdict.reason });
+      await recordEvent(trx, { type: 'purchase.review', accountId: order.account_id, data: { purchase_id: order.id, reason: verdict.reason } });
       return { kind: 'review', reason: verdict.reason };
     }
     const posted = await postCredit(trx, {
@@ -68,6 +70,11 @@ export function settlePayment(db: Knex, purchaseId: string, event: PaymentEvent)
       credits_added: order.credits,
       grant_id: posted.grant?.id ?? null,
       ledger_entry_id: posted.entry.id,
+    });
+    await recordEvent(trx, {
+      type: 'purchase.fulfilled',
+      accountId: order.account_id,
+      data: { purchase_id: order.id, credits: microToCredits(order.credits), ledger_entry_id: posted.entry.id, balance: microToCredits(posted.entry.balance_after) },
     });
     return {
       kind: 'fulfilled',

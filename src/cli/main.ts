@@ -4,6 +4,10 @@ import { processIo, type CliIo } from './output';
 import { registerPayoutsCommand } from './payouts.command';
 import { registerCloseCommand } from './close.command';
 import { registerBillingCommand } from './billing.command';
+import { registerAccountsCommand } from './accounts.command';
+import { registerInvoicesCommand } from './invoices.command';
+import { registerDevCommand } from './dev.command';
+import { registerWebhooksCommand } from './webhooks.command';
 
 /**
  * `settle`: the finance-ops CLI (npx settle, npm run settle --). Each command group lives in its
@@ -21,6 +25,10 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerPayoutsCommand(program, io);
   registerCloseCommand(program, io);
   registerBillingCommand(program, io);
+  registerAccountsCommand(program, io);
+  registerInvoicesCommand(program, io);
+  registerDevCommand(program, io);
+  registerWebhooksCommand(program, io);
   return program;
 }
 

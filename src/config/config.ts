@@ -49,13 +49,15 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount in major units, e.g. 0.01')
     .default('0.01')
-    .meta({ description: 'price of one credit in CREDIT_CURRENCY major units (seed 000: $0.01)' }),
+    .meta({ description: 'price of one credit in CREDIT_CURRENCY major units (default 0.01)' }),
   CREDIT_CURRENCY: z.string().regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code').default('usd'),
+  SEED_DEMO_CATALOG: z.stringbool().optional()
+    .meta({ description: 'npm start: add the demo models and tools (demo prices) when missing; default on for npm start, off for npm run api / worker' }),
   PAYOUT_MINIMUM: z
     .string()
     .regex(/^(\d+(\.\d{1,2})?|[a-z]{3}=\d+(\.\d{1,2})?(,[a-z]{3}=\d+(\.\d{1,2})?)*)$/, 'must be an amount like 25.00 or a per-currency map like usd=25,eur=25')
     .default('25.00')
-    .meta({ description: 'smallest publisher payout, major units: one amount for every currency, or usd=25,eur=20 (seed 000: $25)' }),
+    .meta({ description: 'smallest publisher payout, major units: one amount for every currency, or usd=25,eur=20' }),
   PAYOUT_SCHEDULE_CRON: z.string().min(9).default('0 6 1 * *').meta({ description: 'when the monthly payout run starts (UTC cron), after the month-end close' }),
   CONNECT_RETURN_URL: z.url().optional(),
   CONNECT_REFRESH_URL: z.url().optional(),
@@ -77,6 +79,8 @@ export const envSchema = z.object({
     .meta({ description: 'how long a Checkout Session stays payable (Stripe allows 30 minutes to 24 hours)' }),
   CHECKOUT_RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15)
     .meta({ description: 'how often the reconcileCheckouts schedule looks for missed webhooks' }),
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool().optional()
+    .meta({ description: 'allow outgoing webhook endpoints on private or loopback addresses; default: allowed when embedded (local development), refused in production' }),
   CHECKOUT_RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(720).default(72)
     .meta({ description: 'how far back reconcileCheckouts lists completed Checkout Sessions' }),
 });
@@ -86,6 +90,8 @@ export type Mode = 'embedded' | 'production';
 
 export interface Config extends Env {
   mode: Mode;
+  /** Resolved: the demo catalog is an embedded-default convenience, never a production one unless asked. */
+  SEED_DEMO_CATALOG: boolean;
   dataDir: string;
   cacheDir: string;
 }
@@ -119,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: Mode): Config {
   }
   return {
     ...values,
+    SEED_DEMO_CATALOG: values.SEED_DEMO_CATALOG ?? mode === 'embedded',
     mode,
     dataDir: path.resolve(values.DATA_DIR),
     cacheDir: path.resolve(values.SETTLE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'settle')),

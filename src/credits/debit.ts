@@ -39,6 +39,26 @@ export interface DebitRow {
   agent_limit: number | null;
 }
 
+/** A debit as `settle_debit_batch` reads it from its jsonb argument (one object per item). */
+export function debitItemOf(request: DebitRequest) {
+  return {
+    account_id: request.accountId,
+    unit: request.unit,
+    amount: request.amount,
+    key: request.idempotencyKey,
+    hash: request.requestHash,
+    type: request.type,
+    description: request.description,
+    reference: request.reference,
+    at: request.at.toISOString(),
+    entry_id: request.entryId,
+    agent: request.agent,
+    usage: request.usage,
+    items: request.items,
+    accruals: request.accruals,
+  };
+}
+
 export const toJson = (value: unknown) =>
   value === null ? null : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 

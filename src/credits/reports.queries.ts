@@ -38,7 +38,7 @@ export async function listEntries(db: Db, accountId: string, unit: Unit, page: {
   return { rows, total: Number(count[0]!.count) };
 }
 
-export type UsageGroup = 'day' | 'tool' | 'agent' | 'model';
+export type UsageGroup = 'day' | 'tool' | 'agent' | 'model' | 'task';
 
 /** Priced usage lines grouped; markup and rounding are event-level and not in any group. */
 export async function usageGrouped(db: Db, accountId: string, groupBy: UsageGroup, range: Range, agent: string | null) {
@@ -47,6 +47,8 @@ export async function usageGrouped(db: Db, accountId: string, groupBy: UsageGrou
     tool: 'tool',
     agent: db.raw(`coalesce(agent, '(none)')`),
     model: 'model',
+    // lines do not carry the task (issue 15): their event's, by the event's primary key
+    task: db.raw(`coalesce((select e.task_id from usage_events e where e.id = usage_items.usage_event_id), '(none)')`),
   }[groupBy];
   const query = db('usage_items')
     .where({ account_id: accountId })

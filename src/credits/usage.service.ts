@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import { catalogCache } from '../catalog/catalog-cache';
 import { priceUsage, DEFAULT_AGENT_MARKUP_BPS, type PricedItemInput, type PricedUsage } from '../pricing/compute/price-usage';
 import { usageBoundViolation } from '../pricing/compute/bounds';
-import { microToCredits } from '../shared/amounts';
+import { decimalToScaled, microToCredits } from '../shared/amounts';
+import { unitRateProblem } from '../pricing/compute/model-units';
+import { agentMarkupBpsOf } from '../pricing/agent-markup.queries';
+import { taskTotalThrough } from '../tasks/tasks.queries';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { AgentLimitError, ClosedPeriodError, InsufficientCreditsError } from './credits-errors';
@@ -17,7 +20,7 @@ import { breakdownFor } from './provider-costs';
 
 export type UsageItemInput =
   | { type: 'tool'; tool: string; quantity: number }
-  | { type: 'model'; model: string; input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number };
+  | { type: 'model'; model: string; input_tokens: number; output_tokens: number; cache_write_tokens: number; cache_read_tokens: number; minutes?: number; images?: number };
 
 export interface UsageInput {
   accountId: string;
@@ -45,6 +48,10 @@ async function resolveItems(db: Knex, items: UsageItemInput[]): Promise<PricedIt
     }
     const model = catalog.models.get(item.model);
     if (!model) throw new ValidationError(`Unknown model '${item.model}'; register it with PUT /v1/admin/models/${item.model}`, { field: `items.${index}.model` });
+    // audio minutes (up to 3 decimals, checked at the edge) and images (issue 15, seed 002)
+    const units = { milliMinutes: decimalToScaled(String(item.minutes ?? 0), 3), images: BigInt(item.images ?? 0) };
+    const unitProblem = unitRateProblem(model, units);
+    if (unitProblem) throw new ValidationError(`Invalid body field 'items.${index}.${unitProblem.field}': ${unitProblem.message}`, { field: `items.${index}.${unitProblem.field}` });
     return {
       kind: 'model',
       model,
@@ -52,6 +59,7 @@ async function resolveItems(db: Knex, items: UsageItemInput[]): Promise<PricedIt
       outputTokens: BigInt(item.output_tokens),
       cacheWriteTokens: BigInt(item.cache_write_tokens),
       cacheReadTokens: BigInt(item.cache_read_tokens),
+      ...units,
     };
   });
 }
@@ -69,6 +77,9 @@ function breakdownOf(priced: PricedUsage, markupBps: bigint | null): unknown[] {
           output_tokens: Number(input.outputTokens),
           cache_write_tokens: Number(input.cacheWriteTokens),
           cache_read_tokens: Number(input.cacheReadTokens),
+          // only when metered, so token-only lines keep the shape they always had
+          ...(input.milliMinutes ? { minutes: Number(input.milliMinutes) / 1000 } : {}),
+          ...(input.images ? { images: Number(input.images) } : {}),
           credits: microToCredits(credits),
           provider_cost_usd: microToCredits(providerCost),
         },
@@ -97,10 +108,15 @@ export function usageResponse(event: UsageResponseSource) {
   };
 }
 
-/** Items priced exactly as POST /v1/usage charges them (holds estimate their credits with it too). */
-export async function priceUsageItems(db: Knex, items: UsageItemInput[], markup: 'agent' | null) {
+/**
+ * Items priced exactly as POST /v1/usage charges them (holds estimate their credits with it too).
+ * An agent run carries the account's markup (its plan's unless overridden); without an account
+ * the default 20% applies.
+ */
+export async function priceUsageItems(db: Knex, items: UsageItemInput[], markup: 'agent' | null, accountId?: string) {
   const resolved = await resolveItems(db, items);
-  const markupBps = markup === 'agent' ? DEFAULT_AGENT_MARKUP_BPS : null;
+  const accountBps = markup === 'agent' && accountId !== undefined ? await agentMarkupBpsOf(db, accountId) : null;
+  const markupBps = markup === 'agent' ? (accountBps ?? DEFAULT_AGENT_MARKUP_BPS) : null;
   const priced = priceUsage(resolved, { markupBps });
   const beyondBounds = usageBoundViolation(priced);
   if (beyondBounds) throw new ValidationError(`Invalid body field '${beyondBounds.field}': ${beyondBounds.message}`, { field: beyondBounds.field });
@@ -122,9 +138,14 @@ export interface PreparedUsage {
 }
 
 /** POST /v1/usage: price server-side, debit in one database call, answer line by line. */
-export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replayed: boolean; body: ReturnType<typeof usageResponse> }> {
+export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replayed: boolean; body: ReturnType<typeof usageResponse> & { task_total_credits?: number } }> {
   const prepared = await prepareUsage(db, input);
-  return answerUsage(db, input, prepared, await debit(db, prepared.request));
+  const answer = await answerUsage(db, input, prepared, await debit(db, prepared.request));
+  if (input.taskId === null) return answer;
+  // Seed 002's running total, summed after the debit over the task's events up to this one in
+  // ledger order: a replay answers the same total, and concurrent events of a task each see theirs.
+  const total = await taskTotalThrough(db, input.accountId, input.taskId, answer.body.transaction_id);
+  return { ...answer, body: { ...answer.body, task_total_credits: microToCredits(total) } };
 }
 
 export async function prepareUsage(db: Knex, input: UsageInput): Promise<PreparedUsage> {
@@ -133,7 +154,7 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     throw new ValidationError('timestamp is in the future', { field: 'timestamp' });
   }
   const at = input.timestamp ?? now;
-  const { resolved, markupBps, priced } = await priceUsageItems(db, input.items, input.markup);
+  const { resolved, markupBps, priced } = await priceUsageItems(db, input.items, input.markup, input.accountId);
   const eventId = newId('use');
   const entryId = newId('txn');
   const breakdown = inJsonbKeyOrder(breakdownOf(priced, markupBps));
@@ -171,6 +192,8 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     output_tokens: item.kind === 'model' ? item.outputTokens : 0n,
     cache_write_tokens: item.kind === 'model' ? item.cacheWriteTokens : 0n,
     cache_read_tokens: item.kind === 'model' ? item.cacheReadTokens : 0n,
+    milli_minutes: item.kind === 'model' ? (item.milliMinutes ?? 0n) : 0n,
+    images: item.kind === 'model' ? (item.images ?? 0n) : 0n,
     credits,
     provider_cost: providerCost,
   }));

@@ -1,17 +1,14 @@
 import type { Knex } from 'knex';
 import { noteDebitForAutoRecharge } from '../auto-recharge/crossing-watch';
-import type { DebitOutcome, DebitRequest } from '../credits/debit';
-import { debit } from '../credits/debit-batcher';
+import { outcomeOf } from '../credits/debit';
 import { checkReplay } from '../credits/ledger.service';
-import { findEntryByKey, lockBalance, spendableBalances } from '../credits/ledger.queries';
 import { findUsageEventByEntry } from '../credits/usage.queries';
 import { answerUsage, prepareUsage, usageResponse, type PreparedUsage, type UsageInput, type UsageItemInput } from '../credits/usage.service';
 import { microToCredits } from '../shared/amounts';
 import { AppError, ConflictError, NotFoundError } from '../shared/errors';
 import { inJsonbKeyOrder } from '../shared/jsonb-order';
-import { captureAmount } from './compute/capture-amount';
-import { statusOf } from './hold-views';
-import { findHold, findHoldByCaptureEntry, heldCredits, lockHold, markCaptured, overageAllowed, type HoldRow } from './holds.queries';
+import { submitCapture, type CaptureRow } from './capture-batcher';
+import { findHold, findHoldByCaptureEntry, type HoldRow } from './holds.queries';
 
 export interface CaptureHoldInput {
   accountId: string;
@@ -24,21 +21,20 @@ export interface CaptureHoldInput {
   purchaseUrl?: string;
 }
 
+const UNCAPTURED_DESCRIPTION = 'Beyond the hold and the balance on a plan without overage: not charged';
+
 const captureAnswer = (usage: ReturnType<typeof usageResponse>, hold: Pick<HoldRow, 'id'>, uncaptured: bigint | string) => ({
   ...usage,
   hold_id: hold.id,
   uncaptured_credits: microToCredits(uncaptured),
 });
 
-/** The answer, and the debit it committed (none for a replay). */
-interface Captured {
-  answer: { replayed: boolean; body: ReturnType<typeof captureAnswer> };
-  debited: { request: DebitRequest; outcome: DebitOutcome } | null;
-}
-
-/** The usage as charged when a hard-limit plan could not cover all of it: the rest is its own line. */
+/**
+ * The usage as charged when a hard-limit plan could not cover all of it: the rest is its own
+ * line. `settle_capture_batch` stores the same change; this is the answer's copy of it.
+ */
 function capped(prepared: PreparedUsage, charge: bigint, uncaptured: bigint): PreparedUsage {
-  const line = inJsonbKeyOrder({ type: 'uncaptured', description: 'Beyond the hold and the balance on a plan without overage: not charged', credits: -microToCredits(uncaptured) });
+  const line = inJsonbKeyOrder({ type: 'uncaptured', description: UNCAPTURED_DESCRIPTION, credits: -microToCredits(uncaptured) });
   const breakdown = [...prepared.breakdown, line];
   const usage = { ...prepared.request.usage, credits_charged: charge, breakdown };
   return { ...prepared, breakdown, request: { ...prepared.request, amount: charge, usage } };
@@ -46,12 +42,14 @@ function capped(prepared: PreparedUsage, charge: bigint, uncaptured: bigint): Pr
 
 /**
  * POST /v1/holds/:id/capture: the actual usage, recorded exactly as POST /v1/usage records it
- * (same pricing, breakdown, accruals, ledger entry), in one transaction with the hold's end.
- * Order: the balance row lock (as every debit), the idempotency key (a replay answers the
- * original), the hold's row lock and state, then the hold is marked captured *before* the debit
- * runs, so the debit function no longer counts it as reserved, and the debit spends it.
+ * (same pricing, breakdown, accruals, ledger entry), in the same database call as the hold's
+ * end. Pricing reads caches and the catalog first; then one `settle_capture_batch` call, shared
+ * with concurrent captures (src/holds/capture-batcher.ts), decides everything under the balance
+ * row lock: the idempotency key (a replay answers the original), the hold's state (409 once
+ * settled), the charge and the debit (migrations/sql/settle-capture.ts).
  */
 export async function captureHold(db: Knex, input: CaptureHoldInput) {
+  // the hold's agent and task are the usage's: read before pricing (a plain read, no lock)
   const known = await findHold(db, input.accountId, input.holdId);
   if (!known) throw new NotFoundError('Hold', input.holdId);
   const usageInput: UsageInput = {
@@ -65,41 +63,41 @@ export async function captureHold(db: Knex, input: CaptureHoldInput) {
     items: input.items,
     purchaseUrl: input.purchaseUrl,
   };
-  // Pricing reads caches and the catalog: done before the transaction, which then stays short.
   const prepared = await prepareUsage(db, usageInput);
   const description = `${prepared.request.description ?? 'Usage'}, captured from hold ${input.holdId}`;
+  const request = { ...prepared.request, description };
+  const row = await submitCapture(db, { holdId: input.holdId, debit: request, uncapturedDescription: UNCAPTURED_DESCRIPTION });
+  return answerCapture(db, input, usageInput, { ...prepared, request }, row);
+}
 
-  const { answer, debited } = await db.transaction(async (trx): Promise<Captured> => {
-    if (!(await lockBalance(trx, input.accountId, 'credits'))) throw new NotFoundError('Account', input.accountId);
-    const earlier = await findEntryByKey(trx, input.accountId, input.idempotencyKey);
-    if (earlier) {
-      checkReplay({ requestHash: earlier.request_hash, idempotencyKey: earlier.idempotency_key }, input.requestHash);
-      // one connection: queries of a transaction run one after the other
-      const event = await findUsageEventByEntry(trx, earlier.id);
-      const hold = await findHoldByCaptureEntry(trx, earlier.id);
-      return { answer: { replayed: true, body: captureAnswer(usageResponse(event!), hold!, hold!.uncaptured!) }, debited: null };
+async function answerCapture(db: Knex, input: CaptureHoldInput, usageInput: UsageInput, prepared: PreparedUsage, row: CaptureRow) {
+  switch (row.outcome) {
+    case 'not_found':
+      throw new NotFoundError('Hold', input.holdId);
+    case 'not_active':
+      throw new ConflictError(`Hold ${input.holdId} is ${row.hold_status}; only an active hold can be captured`, { id: input.holdId, status: row.hold_status });
+    case 'replay': {
+      // The hash covers the endpoint and the hold, so a key first used elsewhere is a conflict here.
+      checkReplay({ requestHash: row.request_hash, idempotencyKey: input.idempotencyKey }, input.requestHash);
+      const [event, hold] = await Promise.all([findUsageEventByEntry(db, row.entry_id!), findHoldByCaptureEntry(db, row.entry_id!)]);
+      if (!event || !hold) throw new AppError(500, 'internal', `capture key ${input.idempotencyKey} names no captured hold`);
+      return { replayed: true, body: captureAnswer(usageResponse(event), hold, hold.uncaptured!) };
     }
-    const hold = await lockHold(trx, input.accountId, input.holdId);
-    if (!hold) throw new NotFoundError('Hold', input.holdId);
-    if (!hold.live) {
-      throw new ConflictError(`Hold ${hold.id} is ${statusOf(hold)}; only an active hold can be captured`, { id: hold.id, status: statusOf(hold) });
+    case 'ok': {
+      const charge = BigInt(row.charged!);
+      const uncaptured = BigInt(row.uncaptured!);
+      const charged = uncaptured > 0n ? capped(prepared, charge, uncaptured) : prepared;
+      const outcome = outcomeOf({ ...row, outcome: 'ok' });
+      // Like every committed debit, a capture may cross the account's auto-recharge threshold.
+      noteDebitForAutoRecharge(db, charged.request, outcome);
+      const usage = await answerUsage(db, usageInput, charged, outcome);
+      return { replayed: false, body: captureAnswer(usage.body, { id: input.holdId }, uncaptured) };
     }
-
-    const spendable = await spendableBalances(trx, input.accountId, prepared.at);
-    const othersHeld = await heldCredits(trx, input.accountId, hold.id);
-    const overage = await overageAllowed(trx, input.accountId);
-    const { charge, uncaptured } = captureAmount({ actual: prepared.priced.charged, available: spendable.credits - othersHeld, overageAllowed: overage });
-    const charged = uncaptured > 0n ? capped(prepared, charge, uncaptured) : prepared;
-    const final = { ...charged, request: { ...charged.request, description } };
-
-    await markCaptured(trx, hold.id, { entryId: final.entryId, captured: charge, uncaptured });
-    const outcome = await debit(trx, final.request);
-    // The key was looked up under the lock this transaction still holds: a replay cannot happen here.
-    if (outcome.kind === 'replay') throw new AppError(500, 'internal', `capture of ${hold.id} met its own key twice`);
-    const usage = await answerUsage(trx, usageInput, final, outcome);
-    return { answer: { replayed: false, body: captureAnswer(usage.body, hold, uncaptured) }, debited: { request: final.request, outcome } };
-  });
-  // Like every committed debit, a capture may cross the account's auto-recharge threshold.
-  if (debited) noteDebitForAutoRecharge(db, debited.request, debited.outcome);
-  return answer;
+    case 'insufficient':
+    case 'agent_limit':
+    case 'closed_period':
+    case 'no_account':
+      // the debit's own refusals (agent limit, closed period, …), answered as POST /v1/usage answers them
+      return answerUsage(db, usageInput, prepared, outcomeOf({ ...row, outcome: row.outcome }));
+  }
 }

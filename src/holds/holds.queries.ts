@@ -27,11 +27,6 @@ export async function findHold(db: Db, accountId: string, id: string): Promise<H
   return (await db<HoldRow>('holds').where({ account_id: accountId, id }).first()) ?? null;
 }
 
-/** The hold, row-locked, and whether it still reserves (captures take the balance row lock first). */
-export async function lockHold(db: Db, accountId: string, id: string): Promise<(HoldRow & { live: boolean }) | null> {
-  return (await db('holds').where({ account_id: accountId, id }).forUpdate().first('*', db.raw(`(${LIVE}) as live`))) ?? null;
-}
-
 export async function findHoldByCaptureEntry(db: Db, entryId: string): Promise<HoldRow | null> {
   return (await db<HoldRow>('holds').where({ capture_entry_id: entryId }).first()) ?? null;
 }
@@ -57,6 +52,20 @@ export async function sweepExpiredHolds(db: Db, accountId: string): Promise<void
   );
 }
 
+/**
+ * The periodic sweep's step (src/holds/expiry-sweep.ts): marks up to `limit` passed holds of any
+ * account expired, oldest expiry first, through the partial index of active holds by expiry.
+ * Skips rows another transaction has locked, as above. Returns how many it marked.
+ */
+export async function sweepPassedHolds(db: Db, limit: number): Promise<number> {
+  const result = await db.raw(
+    `update holds h set status = 'expired', settled_at = h.expires_at
+      where h.id in (select id from holds where status = 'active' and expires_at <= now() order by expires_at limit ? for update skip locked)`,
+    [limit],
+  );
+  return result.rowCount ?? 0;
+}
+
 export async function listHolds(db: Db, accountId: string, filter: { status: HoldStatus | null; limit: number; offset: number }) {
   const base = db('holds').where({ account_id: accountId });
   if (filter.status) base.where({ status: filter.status });
@@ -67,14 +76,6 @@ export async function listHolds(db: Db, accountId: string, filter: { status: Hol
   return { rows, total: Number(count[0]!.count) };
 }
 
-/** Captured: the guarded update of an active hold (the caller holds its row lock). */
-export async function markCaptured(db: Db, id: string, capture: { entryId: string; captured: bigint; uncaptured: bigint }): Promise<void> {
-  const updated = await db('holds')
-    .where({ id, status: 'active' })
-    .update({ status: 'captured', settled_at: db.fn.now(), capture_entry_id: capture.entryId, captured: capture.captured.toString(), uncaptured: capture.uncaptured.toString() });
-  if (updated !== 1) throw new Error(`hold ${id} was not active when captured`);
-}
-
 /** Released: one guarded update; null when the hold is not (or no longer) live. */
 export async function markReleased(db: Db, accountId: string, id: string): Promise<HoldRow | null> {
   const [row] = await db<HoldRow>('holds')
@@ -83,10 +84,4 @@ export async function markReleased(db: Db, accountId: string, id: string): Promi
     .update({ status: 'released', settled_at: db.fn.now() })
     .returning('*');
   return row ?? null;
-}
-
-/** Whether the account's plan charges usage beyond the grants as overage (else: hard limit). */
-export async function overageAllowed(db: Db, accountId: string): Promise<boolean> {
-  const row = await db('accounts as a').join('plans as p', 'p.id', 'a.plan_id').where('a.id', accountId).first('p.overage_allowed');
-  return Boolean(row?.overage_allowed);
 }

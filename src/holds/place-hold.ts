@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import { InsufficientCreditsError } from '../credits/credits-errors';
+import { AgentLimitError, InsufficientCreditsError } from '../credits/credits-errors';
 import { checkReplay } from '../credits/ledger.service';
 import { priceUsageItems, type UsageItemInput } from '../credits/usage.service';
 import { NotFoundError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { placedHoldView } from './hold-views';
 import { findHold } from './holds.queries';
+import { submitPlacement } from './place-batcher';
 
 export interface PlaceHoldInput {
   accountId: string;
@@ -19,29 +20,26 @@ export interface PlaceHoldInput {
   purchaseUrl?: string;
 }
 
-interface SettleHoldRow {
-  outcome: 'ok' | 'replay' | 'insufficient' | 'no_account';
-  hold_id: string | null;
-  available: string | null;
-  request_hash: string | null;
-}
-
-/** POST /v1/holds: price the estimate, then one `settle_hold` call (migrations/sql/settle-hold.ts). */
+/**
+ * POST /v1/holds: price the estimate (cached catalog), then one `settle_hold` call
+ * (migrations/20261204000102_holds_agent_limit_and_sweep.ts), micro-batched with concurrent
+ * placements (src/holds/place-batcher.ts): one round trip, one commit for the lot.
+ * A hold for an agent the plan has no room for is refused as a debit for it would be.
+ */
 export async function placeHold(db: Knex, input: PlaceHoldInput) {
-  const amount = 'credits' in input.amount ? input.amount.credits : (await priceUsageItems(db, input.amount.items, input.amount.markup)).priced.charged;
+  const amount = 'credits' in input.amount ? input.amount.credits : (await priceUsageItems(db, input.amount.items, input.amount.markup, input.accountId)).priced.charged;
   const id = newId('hold');
   const expiresAt = new Date(Date.now() + input.ttlSeconds * 1000);
-  const { rows } = await db.raw('select * from settle_hold(?, ?, ?, ?, ?, ?, ?, ?)', [
-    input.accountId,
+  const row = await submitPlacement(db, {
+    accountId: input.accountId,
     id,
-    amount.toString(),
+    amount,
     expiresAt,
-    input.agent,
-    input.taskId,
-    input.idempotencyKey,
-    input.requestHash,
-  ]);
-  const row = rows[0] as SettleHoldRow;
+    agent: input.agent,
+    taskId: input.taskId,
+    idempotencyKey: input.idempotencyKey,
+    requestHash: input.requestHash,
+  });
   switch (row.outcome) {
     case 'ok':
       return { replayed: false, body: placedHoldView({ id, amount: amount.toString(), available_after: row.available!, expires_at: expiresAt }) };
@@ -54,6 +52,8 @@ export async function placeHold(db: Knex, input: PlaceHoldInput) {
       const tool = firstTool?.type === 'tool' ? firstTool.tool : null;
       throw new InsufficientCreditsError('credits', amount, BigInt(row.available!), { tool, purchaseUrl: input.purchaseUrl });
     }
+    case 'agent_limit':
+      throw new AgentLimitError(row.agent_limit!);
     case 'no_account':
       throw new NotFoundError('Account', input.accountId);
   }

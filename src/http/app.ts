@@ -2,6 +2,7 @@ import express, { type Express, type Request, type Response, type NextFunction }
 import type { AppDeps } from '../app-deps';
 import { authenticate, KeyResolver, type Principal } from './auth';
 import { docsRouter } from './docs';
+import { consoleRouter } from '../console/console.router';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { buildOpenApiDocument } from './openapi';
 import type { RouteSpec } from './route';
@@ -14,6 +15,8 @@ import { listenForKeyRevocations } from '../accounts/key-revocations';
 import { beginAdminWrite, isWriteMethod, logAuditFailure, targetNamedBy } from '../audit/admin-write-audit';
 import { KeyRateLimiter, RateLimitedError } from './rate-limit';
 import { requestId, requestIdOf } from './request-id';
+import { devCheckoutRoutes } from '../dev-checkout/dev-checkout.routes';
+import { noteRoutePattern, observeHttpRequests } from '../observability/process-metrics';
 
 export interface HttpApp {
   app: Express;
@@ -53,6 +56,7 @@ async function auditAdminWrite(route: RouteSpec, principal: Principal, deps: App
 function mount(route: RouteSpec, deps: AppDeps, keys: KeyResolver, limiter: KeyRateLimiter) {
   const access = Array.isArray(route.access) ? route.access : [route.access];
   return async (req: Request, res: Response, next: NextFunction) => {
+    noteRoutePattern(res, route.path); // the latency histogram's label, never the raw path
     try {
       const principal = await authenticate(req, access, keys);
       enforceRateLimit(limiter, principal, res);
@@ -77,11 +81,12 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
   const keys = new KeyResolver(deps.db, sha256Hex(deps.adminApiKey));
   const revocations = listenForKeyRevocations(deps.db, { revoked: (keyId) => keys.forgetKey(keyId), resync: () => keys.forget() }, deps.log);
   const limiter = new KeyRateLimiter(deps.config.RATE_LIMIT_PER_SECOND, deps.config.RATE_LIMIT_BURST ?? 2 * deps.config.RATE_LIMIT_PER_SECOND);
-  const routes = [...allRoutes, ...extraRoutes];
+  const routes = [...allRoutes, ...devCheckoutRoutes(deps.config), ...extraRoutes]; // the local payment page: stripe-mock only
   watchAutoRechargeCrossings(deps); // debits through this app's database note auto-recharge crossings
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId);
+  app.use(observeHttpRequests);
   // Stripe signs the exact bytes it sent: the webhook route must see the raw body.
   app.use('/v1/webhooks', express.raw({ type: '*/*', limit: '1mb' }));
   app.use(express.json({ limit: '256kb', strict: false }));
@@ -92,10 +97,13 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
   for (const route of routes) {
     if (!route.path.includes(':')) exact.set(`${route.method.toUpperCase()} ${route.path}`, mount(route, deps, keys, limiter));
   }
+  const literalPaths = new Set(routes.filter((route) => !route.path.includes(':')).map((route) => route.path));
+  const notAllowed = methodNotAllowed(routes);
   app.use((req, res, next) => {
     // HEAD is a GET without the body (Node drops it); Express does this for its own routes.
     const handler = exact.get(`${req.method} ${req.path}`) ?? (req.method === 'HEAD' ? exact.get(`GET ${req.path}`) : undefined);
     if (handler) void handler(req, res, next);
+    else if (literalPaths.has(req.path)) notAllowed(req, res, next); // never a template's parameter: GET /v1/usage/quote is a 405, not GET /v1/usage/:id
     else next();
   });
   for (const route of routes) {
@@ -107,7 +115,8 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
     res.json(openApi);
   });
   app.use(docsRouter());
-  app.use(methodNotAllowed(routes)); // a served path asked with another method: 405 + Allow
+  app.use(consoleRouter(deps));
+  app.use(notAllowed); // a served path asked with another method: 405 + Allow
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return { app, keys, routes, close: () => revocations.stop() };

@@ -5,7 +5,7 @@ import type { KeyResolver, Principal } from './auth';
 import { AppError } from '../shared/errors';
 import { responseCheckEnabled, responseMismatch } from './response-check';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Access = 'public' | 'admin' | 'account' | 'publisher';
 
 export interface RouteContext<Body, Query, Params> {

@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../outgoing-webhooks/record-event';
 import { findAccount } from '../accounts/accounts.queries';
 import { buyerTypeOf } from '../billing-profile/billing-profile.service';
 import { findBillingProfile } from '../billing-profile/billing-profile.queries';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { newId, sha256Hex } from '../shared/ids';
 import { countryName } from './compute/countries';
+import { minorToMajor } from './compute/money';
 import { formatDocumentNumber, seriesKeyFor } from './compute/numbering';
 import { computeInvoiceAmounts, computeTaxTreatment, type TaxTreatment } from './compute/tax';
 import type { InvoiceSettings } from './invoice-settings';
@@ -119,6 +121,11 @@ export async function finalizeDraft(trx: Trx, settings: InvoiceSettings, invoice
   const number = formatDocumentNumber(format, now, seq);
   const fields = { series, seq, number, ...amounts, taxSnapshot, issuedAt: now };
   if ((await markFinalized(trx, invoice.id, fields)) !== 1) throw new Error(`invoice ${invoice.id} left draft while locked`);
+  await recordEvent(trx, {
+    type: 'invoice.finalized',
+    accountId: invoice.account_id,
+    data: { invoice_id: invoice.id, number, kind: invoice.kind, total: minorToMajor(amounts.totalMinor, invoice.currency), currency: invoice.currency },
+  });
   return {
     ...invoice, status: 'finalized', series, seq: seq.toString(), number,
     subtotal_minor: amounts.subtotalMinor.toString(), tax_minor: amounts.taxMinor.toString(), total_minor: amounts.totalMinor.toString(),

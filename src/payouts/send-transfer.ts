@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../outgoing-webhooks/record-event';
+import { minorToMajor } from '../invoices/compute/money';
 import type Stripe from 'stripe';
 import { NotFoundError } from '../shared/errors';
 import { finishAttempt, findPayout, updatePayoutIf, type PayoutStatus } from './payouts.queries';
@@ -58,6 +60,13 @@ export async function sendPayoutTransfer(
       failure_reason: null,
     });
     if (paid) await finishAttempt(trx, { payout_id: payout.id, attempt: input.attempt }, { status: 'paid', transfer_id: transfer.id });
+    if (paid) {
+      await recordEvent(trx, {
+        type: 'payout.paid',
+        accountId: null, // a publisher's, not an account's: global endpoints receive it
+        data: { payout_id: payout.id, publisher_id: payout.publisher_id, period: payout.period, amount: minorToMajor(BigInt(payout.amount), payout.currency), currency: payout.currency, transfer_id: transfer.id },
+      });
+    }
   });
   return { kind: 'paid', transferId: transfer.id };
 }
@@ -71,5 +80,12 @@ export async function markPayoutFailed(db: Knex, input: { payoutId: string; atte
       failure_reason: input.reason,
     });
     if (failed) await finishAttempt(trx, { payout_id: input.payoutId, attempt: input.attempt }, { status: 'failed', failure_code: input.code, failure_reason: input.reason });
+    if (failed) {
+      await recordEvent(trx, {
+        type: 'payout.failed',
+        accountId: null,
+        data: { payout_id: input.payoutId, attempt: input.attempt, failure_code: input.code, failure_reason: input.reason },
+      });
+    }
   });
 }

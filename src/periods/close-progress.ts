@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../outgoing-webhooks/record-event';
 import { parsePeriodKey } from './compute/calendar-month';
 import { countAccountsToClose, findClose, type CloseRow } from './periods.queries';
 
@@ -58,14 +59,24 @@ function closedThisRun(db: Knex, key: string) {
 }
 
 export async function finishCloseRun(db: Knex, key: string): Promise<CloseRow> {
-  await db('closes')
-    .where({ period: key })
-    .update({
-      accounts_done: closedThisRun(db, key),
-      status: db.raw(`case when jsonb_array_length(failures) > 0 then 'completed_with_failures' else 'completed' end`),
-      finished_at: db.fn.now(),
+  return db.transaction(async (trx) => {
+    await trx('closes')
+      .where({ period: key })
+      .update({
+        accounts_done: closedThisRun(trx, key),
+        status: trx.raw(`case when jsonb_array_length(failures) > 0 then 'completed_with_failures' else 'completed' end`),
+        finished_at: trx.fn.now(),
+      });
+    const close = (await findClose(trx, key))!;
+    // once per run (a retried finish step is the same run): close.failed when any account failed
+    await recordEvent(trx, {
+      type: close.status === 'completed' ? 'close.completed' : 'close.failed',
+      accountId: null,
+      data: closeView(close),
+      dedupeKey: `close:${key}:${close.started_at.toISOString()}`,
     });
-  return (await findClose(db, key))!;
+    return close;
+  });
 }
 
 export function closeView(row: CloseRow) {

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { microToCredits } from '../shared/amounts';
+import { recordEvent } from '../outgoing-webhooks/record-event';
 import type Stripe from 'stripe';
 import type { Config } from '../config/config';
 import { findAccount } from '../accounts/accounts.queries';
@@ -103,9 +105,18 @@ export async function completeAccountClose(db: Knex, accountId: string, key: str
   // Stripe's invoice of the month may have come first: pair it now. Before the guarded update, so
   // a re-run after a crash between the two still pairs (pairing is idempotent).
   if (invoiceId) await pairPeriodInvoice(db, accountId, key);
-  await db('periods')
-    .where({ account_id: accountId, period: key, status: 'closing' })
-    .update({ status: 'closed', used: consumed.used.toString(), overage: consumed.overage.toString(), invoice_id: invoiceId, closed_at: db.fn.now() });
+  await db.transaction(async (trx) => {
+    const closed = await trx('periods')
+      .where({ account_id: accountId, period: key, status: 'closing' })
+      .update({ status: 'closed', used: consumed.used.toString(), overage: consumed.overage.toString(), invoice_id: invoiceId, closed_at: trx.fn.now() });
+    if (closed === 1) {
+      await recordEvent(trx, {
+        type: 'period.closed',
+        accountId,
+        data: { period: key, used_credits: microToCredits(consumed.used), overage_credits: microToCredits(consumed.overage), invoice_id: invoiceId },
+      });
+    }
+  });
 }
 
 /** The period's included credits: the plan's allowance and whatever rolled into it. */

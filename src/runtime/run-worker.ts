@@ -2,7 +2,9 @@ import { Runtime, DefaultLogger, type NativeConnection, type Worker } from '@tem
 import type { AppDeps } from '../app-deps';
 import { connectWorkerConnection, temporalTarget } from '../integrations/temporal/connect';
 import { createWorker } from '../worker/create-worker';
+import { startHoldExpirySweep } from '../holds/expiry-sweep';
 import { wakeableSleep } from './wakeable-sleep';
+import { slotsOf, type WorkerSlots } from '../observability/worker-slots';
 
 export interface RunningWorker {
   stop(): Promise<void>;
@@ -10,6 +12,8 @@ export interface RunningWorker {
   done: Promise<void>;
   /** How many times the worker was created again after its connection died. */
   restarts(): number;
+  /** The current worker's slots and pollers, for /metrics. */
+  status(): WorkerSlots;
 }
 
 let runtimeInstalled = false;
@@ -77,12 +81,16 @@ export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueu
     }
   };
   const done = keepRunning();
+  // Passed holds are marked expired by this worker process's periodic sweep (issue 18).
+  const holdSweep = startHoldExpirySweep(deps.db, deps.log);
   return {
     done,
     restarts: () => restarts,
+    status: () => slotsOf(current.worker),
     async stop() {
       stopping = true;
       wake();
+      await holdSweep.stop();
       if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
       await done;
     },

@@ -3,12 +3,17 @@ import type { AddressInfo } from 'node:net';
 import type { AppDeps } from '../app-deps';
 import { createHttpApp } from '../http/app';
 import { startInboxHandoff } from '../checkout/inbox-handoff';
+import { metricsSettings } from '../observability/metrics-settings';
+import { serveMetrics } from '../observability/metrics-server';
 
 export interface RunningApi {
   url: string;
   port: number;
   close(): Promise<void>;
 }
+
+/** In-flight requests get this long to finish after a stop; the shutdown signal handler allows 9 s in all. */
+const DRAIN_MS = 6000;
 
 export async function serveApi(deps: AppDeps, port: number): Promise<RunningApi> {
   const httpApp = createHttpApp(deps);
@@ -22,17 +27,25 @@ export async function serveApi(deps: AppDeps, port: number): Promise<RunningApi>
   const actualPort = (server.address() as AddressInfo).port;
   // Acknowledged webhooks whose dispatch after the 2xx never happened or failed are handed on here.
   const handoff = startInboxHandoff({ db: deps.db, stripe: deps.stripe, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE }, deps.log);
+  const metrics = metricsSettings();
+  const metricsServer = metrics.METRICS_PORT ? await serveMetrics({ port: metrics.METRICS_PORT, token: metrics.METRICS_TOKEN }, { db: deps.db }) : null;
   return {
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
     close: async () => {
+      // Graceful drain: stop accepting first (a load balancer's next connection is refused and goes
+      // to another process), let the requests in flight finish, and only then stop what they use.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A kept-alive connection that finishes its request during the drain is closed as soon as it is idle.
+      const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+      await drained;
+      clearInterval(closeIdle);
+      clearTimeout(force);
+      await metricsServer?.close();
       await handoff.stop();
       await httpApp.close(); // its key-revocation listener
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 3000).unref();
-      });
     },
   };
 }

@@ -2,12 +2,14 @@ import path from 'node:path';
 import type { Config } from '../config/config';
 import type { AppDeps } from '../app-deps';
 import { migrateToLatest } from '../db/migrate';
+import { seedDemoCatalog } from '../catalog/demo-catalog';
 import { buildDeps, closeDeps } from './build-deps';
 import { loadOrCreateSecret } from './local-secrets';
 import { serveApi } from './serve-api';
 import { runWorker } from './run-worker';
 import { startSupervisedPostgres, startSupervisedStripeMock, startSupervisedTemporal } from './supervised-servers';
 import { ensureSchedules } from '../worker/schedules';
+import { ensureWebhookDelivery } from '../worker/webhook-delivery';
 import { ensureBillingCatalogOrWarn } from '../subscriptions/billing-catalog';
 
 export interface Stack {
@@ -93,6 +95,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     const deps = await buildDeps(config, endpoints);
     stoppers.push(() => closeDeps(deps));
     await migrateToLatest(deps.db);
+    if (config.SEED_DEMO_CATALOG) await seedDemoCatalog(deps.db); // README examples work on a fresh start
 
     if (options.inProcessWorker ?? true) {
       const worker = await runWorker(deps, endpoints.temporalAddress);
@@ -100,8 +103,10 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       worker.done.catch((error: unknown) => log(`worker stopped: ${error instanceof Error ? error.message : String(error)}`));
     }
     if (config.TEMPORAL_SCHEDULES) await ensureSchedules(deps.temporal, config);
+    await ensureWebhookDelivery(deps.temporal, config);
     await ensureBillingCatalogOrWarn(deps);
 
+    deps.temporalUiUrl = temporal?.current().uiUrl ?? null; // the console links workflows there
     const api = await serveApi(deps, config.PORT);
     stoppers.push(() => api.close());
 

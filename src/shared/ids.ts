@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 
-export type IdPrefix = 'acct' | 'pub' | 'txn' | 'use' | 'pur' | 'inv' | 'po' | 'vch' | 'key' | 'grt' | 'ref' | 'run' | 'chk' | 'hold';
+export type IdPrefix = 'acct' | 'pub' | 'txn' | 'use' | 'pur' | 'inv' | 'po' | 'vch' | 'key' | 'grt' | 'ref' | 'run' | 'chk' | 'hold' | 'evt' | 'we' | 'whd';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../outgoing-webhooks/record-event';
 import type { InvoiceRow } from '../invoices/invoices.queries';
 import { insertMismatchOnce } from './billing-mismatch.queries';
 import {
@@ -105,5 +106,13 @@ async function pair(db: Knex, stripeInvoice: StripeInvoiceRow, settleInvoice: In
       reference: stripeInvoice.id,
       paidAt: stripeInvoice.status === 'paid' ? (stripeInvoice.paid_at ?? new Date()) : null,
     });
+    if (stripeInvoice.status === 'paid') {
+      await recordEvent(trx, {
+        type: 'invoice.paid',
+        accountId: settleInvoice.account_id,
+        data: { invoice_id: settleInvoice.id, number: settleInvoice.number, period: stripeInvoice.period, payment_reference: stripeInvoice.id },
+        dedupeKey: `invoice.paid:${settleInvoice.id}`, // paid is final: once, whatever replays
+      });
+    }
   });
 }

@@ -8,6 +8,7 @@ import { ConflictError, ValidationError } from '../shared/errors';
 import { getPlanPrices, stripeTaxRatesFor } from './billing-catalog';
 import { getPlan } from './plan-change.service';
 import { findSubscription } from './subscriptions.queries';
+import { devCheckoutUrl, usesLocalPaymentPage } from '../dev-checkout/dev-checkout-url';
 
 export interface SubscriptionCheckoutDeps {
   db: Knex;
@@ -46,5 +47,7 @@ export async function startSubscriptionCheckout(
     cancelUrl: input.cancelUrl,
     idempotencyKey: `subscription-checkout:${input.accountId}:${plan.id}:${input.requestId}`,
   });
-  return { checkout_url: session.url, session_id: session.id, plan: plan.id };
+  // stripe-mock's session url leads nowhere: the local payment page stands in for it.
+  const checkoutUrl = usesLocalPaymentPage(deps.config) ? devCheckoutUrl(deps.config, { kind: 'subscription', accountId: input.accountId, plan: plan.id }) : session.url;
+  return { checkout_url: checkoutUrl, session_id: session.id, plan: plan.id };
 }

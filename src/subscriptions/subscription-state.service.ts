@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { recordEvent } from '../outgoing-webhooks/record-event';
 import { periodKey } from '../periods/compute/calendar-month';
 import { dunningGraceMs, isNewerStripeState } from './compute/plan-change';
 import { directionBetween, getPlan, lockForPlanChange, switchPlanNow, type LockedAccount } from './plan-change.service';
@@ -31,7 +32,7 @@ export interface AppliedEvent {
 }
 
 export async function applySubscriptionEvent(db: Knex, accountId: string, event: SubscriptionEvent, graceDays: number, now = new Date()): Promise<AppliedEvent> {
-  const outcome = await db.transaction(async (trx) => {
+  const outcome = await db.transaction(async (trx) => withUpdatedEvent(trx, accountId, async () => {
     const locked = await lockForPlanChange(trx, accountId);
     switch (event.kind) {
       case 'subscription':
@@ -47,9 +48,18 @@ export async function applySubscriptionEvent(db: Knex, accountId: string, event:
         });
         return restoreAfterPayment(trx, locked, now);
     }
-  });
+  }));
   const row = await findSubscription(db, accountId);
   return { outcome, view: rowView(row), dunningDeadline: dunningDeadlineOf(row, graceDays) };
+}
+
+/** subscription.updated for every change a Stripe event or dunning made (not for ignored ones), in the same transaction. */
+async function withUpdatedEvent(trx: Knex.Transaction, accountId: string, apply: () => Promise<string>): Promise<string> {
+  const outcome = await apply();
+  if (outcome.startsWith('ignored:') || outcome.endsWith(':already')) return outcome;
+  const row = rowView(await findSubscription(trx, accountId));
+  await recordEvent(trx, { type: 'subscription.updated', accountId, data: { outcome, subscription: row } });
+  return outcome;
 }
 
 export function dunningDeadlineOf(row: SubscriptionRow | null, graceDays: number): string | null {
@@ -173,7 +183,7 @@ async function restoreAfterPayment(trx: Knex.Transaction, locked: LockedAccount,
 
 /** The grace ran out unpaid: the account falls back to free limits until an invoice is paid. */
 export async function suspendForDunning(db: Knex, accountId: string, graceDays: number, now = new Date()): Promise<AppliedEvent> {
-  const outcome = await db.transaction(async (trx) => {
+  const outcome = await db.transaction(async (trx) => withUpdatedEvent(trx, accountId, async () => {
     const locked = await lockForPlanChange(trx, accountId);
     const row = locked.subscription;
     if (row.status !== 'past_due' || !row.past_due_since || row.suspended_period) return 'ignored:not_past_due';
@@ -181,7 +191,7 @@ export async function suspendForDunning(db: Knex, accountId: string, graceDays: 
     await trx('accounts').where({ id: accountId }).update({ plan_id: 'free' });
     await updateSubscription(trx, accountId, { suspended_period: periodKey(locked.periodStart) });
     return 'suspended:free_limits';
-  });
+  }));
   const row = await findSubscription(db, accountId);
   return { outcome, view: rowView(row), dunningDeadline: dunningDeadlineOf(row, graceDays) };
 }

@@ -218,4 +218,12 @@ describe('record workflow histories', () => {
     await closed(world.client, workflowId);
     await save(world.client, 'autoRecharge', 'charge-not-completed', workflowId);
   });
+
+  scenario('webhookDelivery/continue-as-new', async () => {
+    const workflowId = `webhook-delivery:history-${crypto.randomUUID()}`;
+    const handle = await world.client.workflow.start('webhookDelivery', { workflowId, taskQueue: world.taskQueue, args: [{ sessionSeconds: 1, sessionsPerRun: 2 }] });
+    await closed(world.client, workflowId, handle.firstExecutionRunId); // two sessions, then continued as new
+    await save(world.client, 'webhookDelivery', 'continue-as-new', workflowId, handle.firstExecutionRunId);
+    await world.client.workflow.getHandle(workflowId).terminate('recorded');
+  });
 });

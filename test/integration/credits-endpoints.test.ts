@@ -150,7 +150,8 @@ describe('vouchers, deposits, grants and tokens', () => {
     const other = await api('POST', '/v1/admin/credits/deposit', { key: 'admin', body: { ...body, amount: 1 }, headers: { 'Idempotency-Key': 'dep-1' } });
     expect(other.status).toBe(409);
     const balance = await api('GET', '/v1/credits/balance', { key: account.key });
-    expect(balance.body).toEqual({ data: { balance: 112.345678, currency: 'CREDITS', held: 0, available: 112.345678 } });
+    // at the default credit unit price of $0.01, the balance's value in money
+    expect(balance.body).toEqual({ data: { balance: 112.345678, currency: 'CREDITS', held: 0, available: 112.345678, balance_value: 1.12345678, value_currency: 'USD' } });
   });
 
   it('keeps tokens as a second unit with the same rules (seed 004)', async () => {
@@ -173,9 +174,9 @@ describe('vouchers, deposits, grants and tokens', () => {
   it('serves the public catalog in the seed shapes', async () => {
     const packages = await api('GET', '/v1/credits/packages');
     expect(packages.body.data).toEqual([
-      { id: 'starter', amount: 25, price: 25, currency: 'USD' },
-      { id: 'pro', amount: 100, price: 90, currency: 'USD' },
-      { id: 'teams', amount: 500, price: 400, currency: 'USD' },
+      { id: 'starter', amount: 25, price: 25, currency: 'USD', credits: 2_500, discount_percent: 0 },
+      { id: 'pro', amount: 100, price: 90, currency: 'USD', credits: 10_000, discount_percent: 10 },
+      { id: 'teams', amount: 500, price: 400, currency: 'USD', credits: 50_000, discount_percent: 20 },
     ]);
     const plans = await api('GET', '/v1/plans');
     expect(plans.body.availablePlans.find((p: any) => p.id === 'pro')).toMatchObject({ monthlyPrice: 49, creditsIncluded: 10000, tokensIncluded: 2_000_000, overageAllowed: true });

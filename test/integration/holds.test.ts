@@ -11,7 +11,11 @@ const hold = (account: TestAccount, body: Record<string, unknown>, headers: Reco
 const capture = (account: TestAccount, id: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   api('POST', `/v1/holds/${id}/capture`, { key: account.key, body, headers });
 const release = (account: TestAccount, id: string) => api('POST', `/v1/holds/${id}/release`, { key: account.key });
-const balanceOf = async (account: TestAccount) => (await api('GET', '/v1/credits/balance', { key: account.key })).body.data;
+/** The balance fields holds concern (the answer carries more, e.g. its value in money). */
+const balanceOf = async (account: TestAccount) => {
+  const { balance, currency, held, available } = (await api('GET', '/v1/credits/balance', { key: account.key })).body.data;
+  return { balance, currency, held, available };
+};
 
 describe('holds (over HTTP)', () => {
   it('100 concurrent holds of 7 on a Free account with 100 available: 14 succeed, 86 get the 402 body; captures and releases settle them', async () => {
@@ -126,6 +130,91 @@ describe('holds (over HTTP)', () => {
     const expired = await api('GET', '/v1/holds?status=expired', { key: account.key });
     expect(expired.body.data.map((h: any) => h.id)).toEqual([big.body.id]);
     await expectLedgerInvariants(db, account.id);
+  });
+
+  it('concurrent captures and releases of one hold: exactly one wins; the same key replays the winner', async () => {
+    const account = await newAccount('free');
+    const tool = await newTool(4);
+    const placed = await hold(account, { credits: 10 });
+    const id = placed.body.id as string;
+    const body = { items: [{ type: 'tool', tool }] };
+    const attempts = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => capture(account, id, body, { 'Idempotency-Key': `race-${i}` })),
+      ...Array.from({ length: 4 }, () => release(account, id)),
+    ]);
+    const won = attempts.filter((r) => r.status === 201 || r.status === 200);
+    expect(won).toHaveLength(1);
+    for (const lost of attempts.filter((r) => r !== won[0])) expectErrorBody(lost, 409, 'conflict');
+
+    // the same capture key sent many times at once: one capture, every answer the original
+    const other = await hold(account, { credits: 10 });
+    const same = await Promise.all(Array.from({ length: 8 }, () => capture(account, other.body.id, body, { 'Idempotency-Key': 'same-key' })));
+    expect(same.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(same.map((r) => r.text)).size).toBe(1);
+    expect(same.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
+    const charged = won[0]!.status === 201 ? 2 : 1;
+    expect(await db('usage_events').where({ account_id: account.id }).count()).toEqual([{ count: String(charged) }]);
+    expect(await balanceOf(account)).toEqual({ balance: 100 - 4 * charged, currency: 'CREDITS', held: 0, available: 100 - 4 * charged });
+    await expectLedgerInvariants(db, account.id);
+  });
+
+  it('concurrent captures, on many accounts and on one, each charge what was available in its turn', async () => {
+    const accounts = await Promise.all(Array.from({ length: 12 }, () => newAccount('free')));
+    const tool = await newTool(30);
+    const holds = await Promise.all(accounts.map((account) => hold(account, { credits: 20 })));
+    const capped = accounts.filter((_, i) => i % 3 === 0);
+    const others = await Promise.all(capped.map((account) => hold(account, { credits: 65 })));
+    const captured = await Promise.all(accounts.map((account, i) => capture(account, holds[i]!.body.id, { items: [{ type: 'tool', tool }] })));
+    // available to each: 100, or 100 − 65 held by the other hold = 35: the 30 are charged
+    for (const response of captured) expect(response.body).toMatchObject({ credits_used: 30, uncaptured_credits: 0, balance_after: 70 });
+    const dear = await newTool(40);
+    const more = await Promise.all(capped.map(async (account) => capture(account, (await hold(account, { credits: 5 })).body.id, { items: [{ type: 'tool', tool: dear }] })));
+    for (const response of more) {
+      // 70 left − 65 held by the other hold = 5 for this capture
+      expect(response.body).toMatchObject({ credits_used: 5, uncaptured_credits: 35, balance_after: 65 });
+      const stored = await db('usage_events').where({ id: response.body.id }).first();
+      expect(stored.credits_charged).toBe('5000000');
+      expect(stored.breakdown.at(-1)).toEqual(response.body.breakdown.at(-1));
+      expect(response.body.breakdown.at(-1)).toMatchObject({ type: 'uncaptured', credits: -35 });
+    }
+    await Promise.all(capped.map((account, i) => release(account, others[i]!.body.id)));
+
+    // four holds of 10 on one account, captured at once for 30 each: 30, 30, 30, then the last 10
+    const one = await newAccount('free');
+    const four = await Promise.all(Array.from({ length: 4 }, () => hold(one, { credits: 10 })));
+    const charged = await Promise.all(four.map((placed) => capture(one, placed.body.id, { items: [{ type: 'tool', tool }] })));
+    expect(charged.map((r) => [r.body.credits_used, r.body.uncaptured_credits]).sort()).toEqual([[10, 20], [30, 0], [30, 0], [30, 0]]);
+    expect(await balanceOf(one)).toEqual({ balance: 0, currency: 'CREDITS', held: 0, available: 0 });
+    for (const account of [...accounts, one]) await expectLedgerInvariants(db, account.id);
+  });
+
+  it('the plan’s agent limit applies when a hold is placed; a capture the debit refuses leaves its hold active', async () => {
+    const account = await newAccount('free'); // Free: 1 agent
+    const first = await hold(account, { credits: 5, agent: 'researcher' });
+    expect(first.status).toBe(201);
+    expect((await hold(account, { credits: 5, agent: 'researcher' })).status).toBe(201); // the same agent again
+    const refused = await hold(account, { credits: 5, agent: 'writer' });
+    expectErrorBody(refused, 402, 'agent_limit_reached');
+    expect(refused.body.error.details).toEqual({ agent_limit: 1 });
+    expect((await hold(account, { credits: 5 })).status).toBe(201); // no agent: no limit
+
+    // concurrent holds for new agents: one agent gets the place
+    const other = await newAccount('free');
+    const racing = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((agent) => hold(other, { credits: 1, agent })));
+    expect(racing.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(racing.filter((r) => r.status === 402 && r.body.error.code === 'agent_limit_reached')).toHaveLength(4);
+
+    // usage without a hold took the only place meanwhile: the capture gets the debit's 402, the hold stays
+    const tool = await newTool(2);
+    const third = await newAccount('free');
+    const held = await hold(third, { credits: 5, agent: 'researcher' });
+    expect((await useTool(third, tool, { agent: 'writer' })).status).toBe(201);
+    expectErrorBody(await capture(third, held.body.id, { items: [{ type: 'tool', tool }] }), 402, 'agent_limit_reached');
+    expect((await api('GET', `/v1/holds/${held.body.id}`, { key: third.key })).body).toMatchObject({ status: 'active', captured_credits: null, capture_transaction_id: null });
+    expect((await release(third, held.body.id)).status).toBe(200);
+    // once its holds ended, the agent's place is free again
+    expect((await hold(third, { credits: 1, agent: 'writer' })).status).toBe(201);
+    await expectLedgerInvariants(db, third.id);
   });
 
   it('bad input is a 400, another account’s hold a 404', async () => {

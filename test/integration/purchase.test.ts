@@ -14,7 +14,8 @@ describe('POST /v1/billing/credits/purchase (seed 000)', () => {
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ credits: 5000, amount_due: 50, currency: 'usd', status: 'pending', package_id: null });
     expect(response.body.purchase_id).toMatch(/^pur_[a-z0-9]{20}$/);
-    expect(response.body.checkout_url).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    // under stripe-mock the customer pays on the local payment page, keyed by our purchase id
+    expect(response.body.checkout_url).toBe(`http://localhost:8080/dev/checkout/${response.body.purchase_id}`);
     const expiresIn = Date.parse(response.body.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(23 * 3600_000);
     expect(expiresIn).toBeLessThanOrEqual(24 * 3600_000);
@@ -101,7 +102,7 @@ describe('POST /v1/credits/purchase (seed 004)', () => {
     const account = await createTestAccount();
     const response = await api('POST', '/v1/credits/purchase', { key: account.apiKey, body: { package_id: 'starter' } });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ credits: 25, amount_due: 25, currency: 'usd', status: 'pending', package_id: 'starter' });
+    expect(response.body).toMatchObject({ credits: 2500, amount_due: 25, currency: 'usd', status: 'pending', package_id: 'starter' });
   });
 
   it.each([

@@ -174,11 +174,11 @@ describe('checkoutToCredit: purchase → signed webhook → credit', () => {
     const account = await createTestAccount();
     const created = await api('POST', '/v1/credits/purchase', { key: account.apiKey, body: { package_id: 'pro' } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ credits: 100, amount_due: 90, currency: 'usd', package_id: 'pro', status: 'pending' });
+    expect(created.body).toMatchObject({ credits: 10_000, amount_due: 90, currency: 'usd', package_id: 'pro', status: 'pending' });
     await postWebhook(checkoutSessionEvent('checkout.session.completed', { purchaseId: created.body.purchase_id, amountTotal: 9000 }));
     await waitForOrder(db, created.body.purchase_id, 'fulfilled');
     const [entry] = await purchaseEntries(db, account.id);
-    expect(entry).toMatchObject({ description: 'Pro package purchase', amount: String(100n * MICRO) });
+    expect(entry).toMatchObject({ description: 'Pro package purchase', amount: String(10_000n * MICRO) });
   });
 });
 
@@ -212,7 +212,7 @@ describe('manual settlement (seed 003)', () => {
   it('sends a manual order paid with a different amount to review', async () => {
     const account = await createTestAccount();
     const created = await api('POST', '/v1/admin/payment-orders', { key: 'admin', body: { account_id: account.id, package_id: 'teams' } });
-    expect(created.body).toMatchObject({ credits: 500, amount_due: 400 });
+    expect(created.body).toMatchObject({ credits: 50_000, amount_due: 400 });
     await api('POST', `/v1/admin/payment-orders/${created.body.purchase_id}/mark-paid`, { key: 'admin', body: { reference: 'W-1', amount: 350 } });
     const order = await waitForOrder(db, created.body.purchase_id);
     expect(order.status).toBe('review');

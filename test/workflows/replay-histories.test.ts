@@ -28,6 +28,7 @@ const WORKFLOW_TYPES = [
   'scheduledClose',
   'subscription',
   'systemCheck',
+  'webhookDelivery',
 ];
 
 function recordedHistories(): Array<{ file: string; type: string; history: ReturnType<typeof historyFromJson> }> {

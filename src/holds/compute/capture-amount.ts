@@ -5,6 +5,8 @@
  * (the captured hold included, so at least the hold while its grants last), and the rest is
  * reported as uncaptured, never charged. `available` = spendable grants − the account's other
  * active holds, and may be negative when grants expired under holds.
+ * `settle_capture_batch` (migrations/sql/settle-capture.ts) applies this rule in the database,
+ * under the balance row lock; test/property/holds.test.ts holds its answers to it.
  */
 export function captureAmount(input: { actual: bigint; available: bigint; overageAllowed: boolean }): { charge: bigint; uncaptured: bigint } {
   if (input.actual < 0n) throw new RangeError('usage cannot be negative');

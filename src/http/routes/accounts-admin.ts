@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { createAccount, createPublisher, issueAccountKey, revokeKey } from '../../accounts/accounts.service';
+import { accountDetail, accountListView } from '../../accounts/account-detail.service';
+import { listAccounts } from '../../accounts/account-list.queries';
+import { creditPricing } from '../../payouts/payout-config';
 import { defineRoute } from '../route';
-import { emailAddress, idParam, isoDateTime, shortText } from '../schemas/common';
+import { emailAddress, idParam, isoDateTime, listMeta, listQuery, shortText } from '../schemas/common';
 
 const createAccountBody = z.strictObject({
   name: shortText(),
@@ -22,7 +25,72 @@ const accountCreated = z.object({
   key_id: z.string(),
 });
 
+const accountListItem = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  plan: z.string(),
+  balance: z.number().meta({ description: 'credits: the ledger balance' }),
+  subscription_status: z.string().nullable().meta({ description: 'the Stripe subscription status, null when the account never had one' }),
+  period_start: z.string(),
+  period_end: z.string(),
+  created_at: z.string(),
+});
+
+const accountDetailSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  plan: z.string(),
+  stripe_customer_id: z.string().nullable(),
+  created_at: z.string(),
+  balance: z.number().meta({ description: 'spendable credits now' }),
+  held: z.number(),
+  available: z.number(),
+  balance_value: z.number().meta({ description: 'the balance valued at the credit unit price, major units of currency' }),
+  currency: z.string(),
+  period: z.object({ start: z.string(), end: z.string(), included_credits: z.number(), used: z.number(), overage: z.number() }),
+  subscription: z.object({
+    plan: z.string(),
+    status: z.string(),
+    pending_plan: z.string().nullable(),
+    cancel_at_period_end: z.boolean(),
+    current_period_start: z.string(),
+    current_period_end: z.string(),
+    stripe_subscription_id: z.string().nullable(),
+    latest_invoice: z.object({ id: z.string(), status: z.string().nullable(), amount_due: z.number(), currency: z.string() }).nullable(),
+  }),
+  keys: z.array(z.object({ id: z.string(), prefix: z.string().meta({ description: 'the first characters of the key, to recognise it' }), created_at: z.string(), revoked_at: z.string().nullable() })),
+});
+
 export const accountAdminRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/admin/accounts',
+    summary: 'Accounts, newest first: search by name, email or id, filter by plan',
+    tag: 'Accounts',
+    access: 'admin',
+    query: listQuery.extend({
+      query: z.string().trim().min(1).max(200).optional().meta({ description: 'part of the name or email (any case), or an account id' }),
+      plan: z.string().max(64).optional(),
+    }),
+    response: { status: 200, description: 'a page of accounts', schema: z.object({ data: z.array(accountListItem), meta: listMeta }) },
+    handler: async ({ query, deps }) => {
+      const page = { limit: query.limit, offset: query.offset };
+      const { rows, total } = await listAccounts(deps.db, { query: query.query ?? null, plan: query.plan ?? null }, page);
+      return { status: 200, body: { data: rows.map(accountListView), meta: { total, ...page } } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/admin/accounts/:id',
+    summary: 'One account: balance, plan, subscription, open period and API keys (never their secrets)',
+    tag: 'Accounts',
+    access: 'admin',
+    params: z.object({ id: idParam('acct') }),
+    response: { status: 200, description: 'the account', schema: accountDetailSchema },
+    handler: async ({ params, deps }) => ({ status: 200, body: await accountDetail(deps.db, params.id, creditPricing(deps.config)) }),
+  }),
   defineRoute({
     method: 'post',
     path: '/v1/admin/accounts',

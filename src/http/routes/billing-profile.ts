@@ -12,7 +12,7 @@ export const countryCode = z
   .transform((code) => code.toUpperCase())
   .refine(isCountryCode, 'is not an assigned ISO 3166-1 alpha-2 country code');
 
-const profileBody = z.strictObject({
+export const profileBody = z.strictObject({
   legal_name: shortText(),
   email: emailAddress,
   address: z.strictObject({
@@ -31,7 +31,7 @@ const profileBody = z.strictObject({
     .meta({ description: 'VAT/GST id; present = business buyer (EU ids must start with the country prefix, EL for Greece). Spaces, dots and dashes are ignored.' }),
 });
 
-const profileView = z.object({
+export const profileView = z.object({
   account_id: z.string(),
   legal_name: z.string(),
   email: z.string(),

@@ -8,6 +8,10 @@ import { defineRoute } from '../route';
 import { MAX_OVERAGE_PRICE_MAJOR } from '../../pricing/compute/bounds';
 import { creditAmount, creditPrice, moneyAmount, providerCostPer1M, ratePer1M } from '../schemas/amounts';
 import { shortText } from '../schemas/common';
+import { agentMarkupFraction } from '../schemas/agent-markup';
+import { creditPriceMicroMinor } from '../../shared/credit-price';
+import { creditsForAmount } from '../../catalog/compute/credit-value';
+import { toolSchema } from './catalog-public';
 
 const slug = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _');
 const toolId = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'letters, digits and . _ : / -');
@@ -25,8 +29,13 @@ export const catalogAdminRoutes = [
       publisher_id: z.string().regex(/^pub_[a-z0-9]+$/, 'must look like pub_…').nullable().optional(),
       credits_per_execution: creditPrice({ allowZero: true }),
       description: z.string().max(1000).optional(),
+      min_credits_per_execution: creditPrice({ allowZero: true }).optional().meta({ description: 'lowest price its publisher may set (default 1)' }),
+      max_credits_per_execution: creditPrice({ allowZero: true }).optional().meta({ description: 'highest price its publisher may set (default 10)' }),
+    }).refine((b) => b.min_credits_per_execution === undefined || b.max_credits_per_execution === undefined || b.min_credits_per_execution <= b.max_credits_per_execution, {
+      path: ['min_credits_per_execution'],
+      message: 'must not be above max_credits_per_execution',
     }),
-    response: { status: 200, description: 'the tool', schema: z.object({ id: z.string(), publisher_id: z.string().nullable(), credits_per_execution: z.number(), description: z.string().nullable() }) },
+    response: { status: 200, description: 'the tool', schema: toolSchema },
     handler: async ({ params, body, deps }) => {
       if (body.publisher_id && !(await deps.db('publishers').where({ id: body.publisher_id }).first('id'))) {
         throw new ValidationError(`Unknown publisher ${body.publisher_id}`, { field: 'publisher_id' });
@@ -36,6 +45,8 @@ export const catalogAdminRoutes = [
         publisher_id: body.publisher_id ?? null,
         credits_per_execution: body.credits_per_execution.toString(),
         description: body.description ?? null,
+        ...(body.min_credits_per_execution === undefined ? {} : { min_credits_per_execution: body.min_credits_per_execution.toString() }),
+        ...(body.max_credits_per_execution === undefined ? {} : { max_credits_per_execution: body.max_credits_per_execution.toString() }),
       });
       catalogCache(deps.db).invalidate();
       return { status: 200, body: toolView(row) };
@@ -54,8 +65,20 @@ export const catalogAdminRoutes = [
       creditOutputPer1M: ratePer1M.nullable(),
       creditCacheWritePer1M: ratePer1M.nullable().optional(),
       creditCacheReadPer1M: ratePer1M.nullable().optional(),
+      creditPerMinute: creditPrice({ allowZero: true }).nullable().optional().meta({ description: 'credits per minute of audio (speech models), metered as items[].minutes' }),
+      creditPerImage: creditPrice({ allowZero: true }).nullable().optional().meta({ description: 'credits per image (vision models), metered as items[].images' }),
       aliases: z.array(modelName).max(20).optional(),
-      providerCost: z.strictObject({ inputPer1M: providerCostPer1M, outputPer1M: providerCostPer1M }).optional().meta({ description: 'USD per 1M tokens charged by the provider' }),
+      providerCost: z
+        .strictObject({
+          inputPer1M: providerCostPer1M,
+          outputPer1M: providerCostPer1M,
+          cacheWritePer1M: providerCostPer1M.optional(),
+          cacheReadPer1M: providerCostPer1M.optional(),
+          perMinute: providerCostPer1M.optional().meta({ description: 'USD per minute of audio' }),
+          perImage: providerCostPer1M.optional().meta({ description: 'USD per image' }),
+        })
+        .optional()
+        .meta({ description: 'what the provider charges: USD per 1M tokens of each kind (cache kinds not given cost nothing), per minute, per image; the margin report subtracts it' }),
     }),
     response: { status: 200, description: 'the model', schema: z.record(z.string(), z.unknown()) },
     handler: async ({ params, body, deps }) => {
@@ -69,6 +92,12 @@ export const catalogAdminRoutes = [
         credit_cache_read_per_1m: body.creditCacheReadPer1M?.toString() ?? null,
         provider_cost_input_per_1m: body.providerCost?.inputPer1M.toString() ?? null,
         provider_cost_output_per_1m: body.providerCost?.outputPer1M.toString() ?? null,
+        credit_per_minute: body.creditPerMinute?.toString() ?? null,
+        credit_per_image: body.creditPerImage?.toString() ?? null,
+        provider_cost_cache_write_per_1m: body.providerCost?.cacheWritePer1M?.toString() ?? null,
+        provider_cost_cache_read_per_1m: body.providerCost?.cacheReadPer1M?.toString() ?? null,
+        provider_cost_per_minute: body.providerCost?.perMinute?.toString() ?? null,
+        provider_cost_per_image: body.providerCost?.perImage?.toString() ?? null,
       });
       catalogCache(deps.db).invalidate();
       return { status: 200, body: modelView(row, 'operator') };
@@ -92,6 +121,7 @@ export const catalogAdminRoutes = [
       agent_limit: z.number().int().min(1).max(1_000_000).nullable().default(null),
       rollover_fraction: z.number().min(0).max(1).multipleOf(0.00001).default(0),
       features: z.array(z.string().max(200)).max(50).default([]),
+      agent_markup: agentMarkupFraction.prefault(0.2).meta({ description: 'markup on agent runs (markup: "agent") as a fraction, default 0.2 = 20%; an account may override it' }),
     }),
     response: { status: 200, description: 'the plan', schema: z.record(z.string(), z.unknown()) },
     handler: async ({ params, body, deps }) => {
@@ -107,6 +137,7 @@ export const catalogAdminRoutes = [
         agent_limit: body.agent_limit,
         rollover_fraction: String(body.rollover_fraction),
         features: JSON.stringify(body.features),
+        agent_markup_bps: body.agent_markup,
       });
       await ensurePlanPricesOrWarn(deps, row.id); // prices are immutable in Stripe: new terms, new prices
       return { status: 200, body: planView(row) };
@@ -120,21 +151,29 @@ export const catalogAdminRoutes = [
     access: 'admin',
     params: z.object({ id: slug }),
     body: z.strictObject({
-      amount: creditAmount().meta({ description: 'credits in the package' }),
+      amount: moneyAmount().optional().meta({ description: 'the credit value in major units (seed 004): the package grants amount / the credit unit price credits' }),
+      credits: creditAmount().optional().meta({ description: 'or the credits granted (then amount = credits × the credit unit price)' }),
       price: moneyAmount(),
       currency: z.string().regex(/^[a-z]{3}$/i).transform((c) => c.toLowerCase()).default('usd'),
       active: z.boolean().default(true),
-    }),
+    }).refine((b) => (b.amount === undefined) !== (b.credits === undefined), { path: ['amount'], message: 'give exactly one of amount or credits' }),
     response: { status: 200, description: 'the package', schema: z.record(z.string(), z.unknown()) },
     handler: async ({ params, body, deps }) => {
+      const unitPrice = creditPriceMicroMinor(deps.config);
+      let credits = body.credits;
+      if (body.amount !== undefined) {
+        const converted = creditsForAmount(body.amount, unitPrice);
+        if (converted.kind !== 'ok') throw new ValidationError('amount does not divide into whole micro-credits at the credit unit price', { field: 'amount' });
+        credits = converted.credits;
+      }
       const row = await upsertPackage(deps.db, {
         id: params.id,
-        credits: body.amount.toString(),
+        credits: credits!.toString(),
         price_minor: body.price.toString(),
         currency: body.currency,
         active: body.active,
       });
-      return { status: 200, body: packageView(row) };
+      return { status: 200, body: packageView(row, unitPrice) };
     },
   }),
 ];

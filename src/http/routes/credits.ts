@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { billingCredits, creditBalance, streamStatement, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
 import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
 import { recordUsage } from '../../credits/usage.service';
+import { quoteUsage } from '../../catalog/usage-quote';
+import { balanceAsMoney } from '../../catalog/balance-value';
 import { redeemVoucher } from '../../credits/vouchers.service';
 import { ValidationError } from '../../shared/errors';
 import { accountIdOf } from '../principal';
@@ -9,7 +11,9 @@ import { defineRoute } from '../route';
 import { MAX_ITEMS, MAX_QUANTITY } from '../../pricing/compute/bounds';
 import { chargeAmount, tokenCount } from '../schemas/amounts';
 import { dateRangeQuery } from '../schemas/dates';
-import { plainDebitRoute, transactionsRoute } from './unit-ledger-routes';
+import { plainDebitRoute } from './unit-ledger-routes';
+import { creditTransactionsRoute } from './credit-transactions';
+import { audioMinutes, imageCount } from '../schemas/model-units';
 
 const label = (max: number) => z.string().trim().min(1).max(max);
 const idempotencyKeyField = z.string().min(1).max(255).optional();
@@ -23,6 +27,8 @@ export const usageItem = z.discriminatedUnion('type', [
     output_tokens: tokenCount,
     cache_write_tokens: tokenCount,
     cache_read_tokens: tokenCount,
+    minutes: audioMinutes.optional(),
+    images: imageCount.optional(),
   }),
 ]);
 
@@ -75,10 +81,15 @@ export const creditRoutes = [
           currency: z.string(),
           held: z.number().meta({ description: 'credits reserved by active holds' }),
           available: z.number().meta({ description: 'balance minus held: what new usage may spend on a plan without overage' }),
+          balance_value: z.number().meta({ description: 'the balance as money: credits × the credit unit price, major units of value_currency' }),
+          value_currency: z.string().meta({ description: 'the credit currency, e.g. USD' }),
         }),
       }),
     },
-    handler: async ({ principal, deps }) => ({ status: 200, body: await creditBalance(deps.db, accountIdOf(principal)) }),
+    handler: async ({ principal, deps }) => {
+      const answer = await creditBalance(deps.db, accountIdOf(principal));
+      return { status: 200, body: { data: { ...answer.data, ...balanceAsMoney(answer.data.balance, deps.config) } } };
+    },
   }),
   defineRoute({
     method: 'post',
@@ -103,6 +114,7 @@ export const creditRoutes = [
         task_id: z.string().nullable(),
         timestamp: z.string().meta({ description: 'the event time' }),
         transaction_id: z.string().meta({ description: 'the ledger entry that charged it' }),
+        task_total_credits: z.number().optional().meta({ description: 'with a task_id: credits charged to the task so far, this event included (its running total)' }),
       }),
     },
     handler: async ({ body, req, principal, deps }) => {
@@ -122,6 +134,39 @@ export const creditRoutes = [
       return createdOrReplayed(result);
     },
   }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/usage/quote',
+    summary: 'What POST /v1/usage would charge for this body, priced the same way; writes nothing',
+    tag: 'Credits',
+    access: 'account',
+    body: usageBody,
+    response: {
+      status: 200,
+      description: 'the quote',
+      schema: z.object({
+        credits: z.number().meta({ description: 'what the usage would charge' }),
+        breakdown: z.array(z.record(z.string(), z.unknown())).meta({ description: 'the lines POST /v1/usage would answer' }),
+        balance: z.number(),
+        available: z.number().meta({ description: 'balance minus active holds' }),
+        balance_after_if_charged: z.number(),
+        overage_if_charged: z.number().meta({ description: 'the part beyond the balance, billed as overage on plans that allow it' }),
+        would_exceed: z.boolean().meta({ description: 'the charge is more than what is available: a 402 without overage' }),
+        overage_allowed: z.boolean(),
+      }),
+    },
+    handler: async ({ body, principal, deps }) => ({
+      status: 200,
+      body: await quoteUsage(deps.db, {
+        accountId: accountIdOf(principal),
+        agent: body.agent ?? null,
+        taskId: body.task_id ?? null,
+        timestamp: body.timestamp ? new Date(body.timestamp) : null,
+        markup: body.markup ?? null,
+        items: body.items,
+      }),
+    }),
+  }),
   plainDebitRoute({ path: '/v1/credits/debit', summary: 'A plain debit of credits (402 when the balance does not cover it)', tag: 'Credits', unit: 'credits', amount: chargeAmount() }),
   defineRoute({
     method: 'get',
@@ -139,10 +184,10 @@ export const creditRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/billing/usage',
-    summary: 'Usage history grouped by day, tool, agent or model',
+    summary: 'Usage history grouped by day, tool, agent, model or task',
     tag: 'Credits',
     access: 'account',
-    query: z.strictObject({ ...dateRangeQuery, agent: label(200).optional(), group_by: z.enum(['day', 'tool', 'agent', 'model']).default('tool') }),
+    query: z.strictObject({ ...dateRangeQuery, agent: label(200).optional(), group_by: z.enum(['day', 'tool', 'agent', 'model', 'task']).default('tool') }),
     response: { status: 200, description: 'grouped usage', schema: z.object({
         usage: z.array(z.record(z.string(), z.unknown())).meta({ description: 'one row per group: the group key (named after group_by), executions, credits_used, avg_credits_per_call' }),
         total_executions: z.number(),
@@ -157,7 +202,7 @@ export const creditRoutes = [
       return { status: 200, body: await usageHistory(deps.db, accountIdOf(principal), query.group_by, { from: query.start_date, to: query.end_date }, query.agent ?? null) };
     },
   }),
-  transactionsRoute({ path: '/v1/credits/transactions', summary: 'Credit transactions with balance_after, newest first', tag: 'Credits', unit: 'credits' }),
+  creditTransactionsRoute,
   defineRoute({
     method: 'get',
     path: '/v1/credits/usage-summary',

@@ -20,16 +20,25 @@ import { subscriptionRoutes } from './subscriptions';
 import { subscriptionAdminRoutes } from './subscriptions-admin';
 import { billingMismatchAdminRoutes } from './billing-mismatches-admin';
 import { auditAdminRoutes } from './audit-admin';
+import { webhookInboxRoutes } from '../../console/webhook-inbox.route';
+import { alertRoutes, webhookEndpointRoutes } from './webhook-endpoints';
+import { taskRoutes } from './tasks';
+import { marginAdminRoutes } from './margins-admin';
+import { billingProfileAdminRoutes } from './billing-profile-admin';
+import { agentMarkupAdminRoutes } from './agent-markup-admin';
+import { metricsRoutes } from '../../observability/metrics.routes';
 
 /** Every route of the API, in the order the docs list them. Each domain adds one line. */
 export const allRoutes: RouteSpec[] = [
   ...healthRoutes,
+  ...metricsRoutes,
   ...accountAdminRoutes,
   ...workflowAdminRoutes,
   ...catalogAdminRoutes,
   ...catalogPublicRoutes,
   ...creditRoutes,
   ...holdRoutes,
+  ...taskRoutes,
   ...tokenRoutes,
   ...creditAdminRoutes,
   ...invoiceRoutes,
@@ -44,4 +53,10 @@ export const allRoutes: RouteSpec[] = [
   ...subscriptionAdminRoutes,
   ...billingMismatchAdminRoutes,
   ...auditAdminRoutes,
+  ...webhookInboxRoutes,
+  ...webhookEndpointRoutes,
+  ...alertRoutes,
+  ...marginAdminRoutes,
+  ...billingProfileAdminRoutes,
+  ...agentMarkupAdminRoutes,
 ];

@@ -9,6 +9,10 @@ import { defineRoute } from '../route';
 import type { Principal } from '../auth';
 import { idParam, listMeta, listQuery } from '../schemas/common';
 import { payoutSchema } from './payouts-schemas';
+import { setPublisherToolPrice } from '../../catalog/publisher-tool-price';
+import { toolView } from '../../catalog/catalog-views';
+import { creditPrice } from '../schemas/amounts';
+import { toolSchema } from './catalog-public';
 
 /** Publisher-key endpoints: a publisher sees only its own earnings and payouts. */
 const publisherOf = (principal: Principal): string => {
@@ -36,6 +40,20 @@ const earningsSchema = z.object({
 });
 
 export const publisherRoutes = [
+  defineRoute({
+    method: 'put',
+    path: '/v1/publisher/tools/:id',
+    summary: 'Set the price of one of your tools, within the bounds an admin set (default 1 to 10 credits)',
+    tag: 'Publishers',
+    access: 'publisher',
+    params: z.object({ id: z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'letters, digits and . _ : / -') }),
+    body: z.strictObject({ credits_per_execution: creditPrice({ allowZero: true }), description: z.string().max(1000).optional() }),
+    response: { status: 200, description: 'the tool with its new price', schema: toolSchema },
+    handler: async ({ principal, params, body, deps }) => {
+      const tool = await setPublisherToolPrice(deps.db, publisherOf(principal), params.id, { price: body.credits_per_execution, description: body.description });
+      return { status: 200, body: toolView(tool) };
+    },
+  }),
   defineRoute({
     method: 'get',
     path: '/v1/publisher/earnings',

@@ -1,12 +1,14 @@
 import { divideRoundHalfUp } from '../../shared/amounts';
+import { MILLI_PER_MINUTE, unitChargeMilliMicro, unitCostMilliMicro, type ModelUnitRates, type ModelUnits } from './model-units';
 
 /**
  * Prices one metered request (seeds 000, 001, 002). Pure: the catalog entries are passed in.
  *
  * - Tool: the publisher-set price per execution × quantity (seed 000).
  * - Model: Σ tokens/1M × rate per kind; a missing cache rate bills those tokens at the input
- *   rate; a model with neither input nor output rate charges nothing (seed 001).
- * - Agent run: subtotal + markup (20% by default) shown as its own line (seed 002).
+ *   rate; a model with neither input nor output rate charges nothing for tokens (seed 001).
+ *   Plus minutes × rate per minute and images × rate per image (seed 002; model-units.ts).
+ * - Agent run: subtotal + markup (the plan's or account's, 20% by default) shown as its own line (seed 002).
  * - Rounding happens once per event: the exact total is rounded half-up to 0.01 credit, and the
  *   difference is reported as `rounding` so lines + markup + rounding = charged, exactly.
  *
@@ -21,7 +23,8 @@ export interface ToolPrice {
   quantity: bigint;
 }
 
-export interface ModelRates {
+/** A model's rates; the optional per-unit rates (model-units.ts) are absent for token-only models. */
+export interface ModelRates extends ModelUnitRates {
   name: string;
   provider: string;
   input: bigint | null; // micro-credits per 1M tokens
@@ -30,9 +33,11 @@ export interface ModelRates {
   cacheRead: bigint | null;
   providerCostInput: bigint | null; // micro-USD per 1M tokens
   providerCostOutput: bigint | null;
+  providerCostCacheWrite?: bigint | null; // null or absent = no cost recorded
+  providerCostCacheRead?: bigint | null;
 }
 
-export interface ModelCall {
+export interface ModelCall extends ModelUnits {
   kind: 'model';
   model: ModelRates;
   inputTokens: bigint;
@@ -69,7 +74,9 @@ export const DEFAULT_AGENT_MARKUP_BPS = 2000n;
 function exactLine(item: PricedItemInput): bigint {
   if (item.kind === 'tool') return item.creditsPerExecution * item.quantity * EXACT_PER_MICRO;
   const { model } = item;
-  if (model.input === null && model.output === null) return 0n; // "no rates = no charge"
+  // milli-units × micro-credits / 1,000 = micro-credits; × 10^10 for exact units (divides exactly)
+  const units = (unitChargeMilliMicro(model, item) * EXACT_PER_MICRO) / MILLI_PER_MINUTE;
+  if (model.input === null && model.output === null) return units; // "no rates = no charge" for tokens
   const input = model.input ?? 0n;
   const tokensTimesRate =
     item.inputTokens * input +
@@ -77,13 +84,19 @@ function exactLine(item: PricedItemInput): bigint {
     item.cacheWriteTokens * (model.cacheWrite ?? input) +
     item.cacheReadTokens * (model.cacheRead ?? input);
   // tokens × micro-credits per 1M tokens / 1M = micro-credits; × 10^10 for exact units
-  return (tokensTimesRate * EXACT_PER_MICRO) / PER_MILLION; // 10^10 / 10^6 divides exactly
+  return (tokensTimesRate * EXACT_PER_MICRO) / PER_MILLION + units; // 10^10 / 10^6 divides exactly
 }
 
 function providerCostOf(item: PricedItemInput): bigint {
   if (item.kind === 'tool') return 0n;
   const { model } = item;
-  const cost = item.inputTokens * (model.providerCostInput ?? 0n) + item.outputTokens * (model.providerCostOutput ?? 0n);
+  // micro-USD × 10^6 for tokens (rates are per 1M); the units' micro-USD × 1,000 scaled to match
+  const cost =
+    item.inputTokens * (model.providerCostInput ?? 0n) +
+    item.outputTokens * (model.providerCostOutput ?? 0n) +
+    item.cacheWriteTokens * (model.providerCostCacheWrite ?? 0n) +
+    item.cacheReadTokens * (model.providerCostCacheRead ?? 0n) +
+    unitCostMilliMicro(model, item) * (PER_MILLION / MILLI_PER_MINUTE);
   return divideRoundHalfUp(cost, PER_MILLION);
 }
 
