@@ -20,7 +20,7 @@ import { subscriptionRoutes } from './subscriptions';
 import { subscriptionAdminRoutes } from './subscriptions-admin';
 import { billingMismatchAdminRoutes } from './billing-mismatches-admin';
 import { auditAdminRoutes } from './audit-admin';
-import { webhookInboxRoutes } from '../../console/webhook-inbox.route';
+import { webhookInboxRoutes } from './webhook-inbox-admin';
 import { alertRoutes, webhookEndpointRoutes } from './webhook-endpoints';
 import { taskRoutes } from './tasks';
 import { marginAdminRoutes } from './margins-admin';
