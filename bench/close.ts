@@ -1,6 +1,7 @@
 import { upsertTool } from '../src/catalog/catalog.queries';
 import { createAccount } from '../src/accounts/accounts.service';
 import { recordUsage } from '../src/credits/usage.service';
+import { creditPricing } from '../src/payouts/payout-config';
 import { mapConcurrent } from '../src/shared/map-concurrent';
 import { monthEndClose } from '../workflows/month-end-close.workflow';
 import { machine, startBenchStack, writeResults } from './lib/bench-stack';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
           timestamp: new Date(periodStart.getTime() + 86_400_000),
           markup: null,
           items: [{ type: 'tool', tool: 'bench.close.tool', quantity: pro ? 2100 : 3 }],
+          creditPricing: creditPricing(stack.deps.config),
         });
         if (++seeded % 1000 === 0) process.stdout.write(`  ${seeded}/${size}\n`);
       });

@@ -20,10 +20,13 @@ import * as priceModelsPerMinuteAndImage from './20261204000130_price_models_per
 import * as addAgentMarkup from './20261204000131_add_agent_markup';
 import * as indexUsageByTask from './20261204000132_index_usage_by_task';
 import * as createOutgoingWebhooks from './20261204000110_create_outgoing_webhooks';
+import * as indexEventsForRetention from './20261204000112_index_events_for_retention';
 import * as debitEmitsAlerts from './20261204000111_debit_emits_alerts';
 import * as holdsAgentLimitAndSweep from './20261204000102_holds_agent_limit_and_sweep';
 import * as settleCaptureBatch from './20261204000103_settle_capture_batch';
 import * as settleHoldBatch from './20261204000104_settle_hold_batch';
+import * as createTokenPacks from './20261204000140_create_token_packs';
+import * as directPurchasePaymentMethod from './20261204000141_direct_purchase_payment_method';
 
 export interface Migration {
   name: string;
@@ -49,13 +52,16 @@ export const migrations: Migration[] = [
   { name: '20261204000090_create_audit_log', ...createAuditLog },
   { name: '20261204000100_create_holds', ...createHolds },
   { name: '20261204000101_debit_spends_available', ...debitSpendsAvailable },
+  { name: '20261204000102_holds_agent_limit_and_sweep', ...holdsAgentLimitAndSweep },
+  { name: '20261204000103_settle_capture_batch', ...settleCaptureBatch },
+  { name: '20261204000104_settle_hold_batch', ...settleHoldBatch },
+  { name: '20261204000110_create_outgoing_webhooks', ...createOutgoingWebhooks },
+  { name: '20261204000111_debit_emits_alerts', ...debitEmitsAlerts },
+  { name: '20261204000112_index_events_for_retention', ...indexEventsForRetention },
   { name: '20261204000120_coherent_catalog', ...coherentCatalog },
   { name: '20261204000130_price_models_per_minute_and_image', ...priceModelsPerMinuteAndImage },
   { name: '20261204000131_add_agent_markup', ...addAgentMarkup },
   { name: '20261204000132_index_usage_by_task', ...indexUsageByTask },
-  { name: '20261204000110_create_outgoing_webhooks', ...createOutgoingWebhooks },
-  { name: '20261204000111_debit_emits_alerts', ...debitEmitsAlerts },
-  { name: '20261204000102_holds_agent_limit_and_sweep', ...holdsAgentLimitAndSweep },
-  { name: '20261204000103_settle_capture_batch', ...settleCaptureBatch },
-  { name: '20261204000104_settle_hold_batch', ...settleHoldBatch },
+  { name: '20261204000140_create_token_packs', ...createTokenPacks },
+  { name: '20261204000141_direct_purchase_payment_method', ...directPurchasePaymentMethod },
 ];

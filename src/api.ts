@@ -1,8 +1,7 @@
 import cluster from 'node:cluster';
 import { loadConfigOrExit } from './config/load-or-exit';
-import { buildDeps, closeDeps } from './runtime/build-deps';
+import { startTracing } from './observability/tracing';
 import { productionEndpoints } from './runtime/production-endpoints';
-import { serveApi } from './runtime/serve-api';
 import { onShutdownSignal } from './runtime/shutdown';
 
 /**
@@ -12,11 +11,17 @@ import { onShutdownSignal } from './runtime/shutdown';
  */
 async function serve(): Promise<void> {
   const config = loadConfigOrExit('production');
+  // OTEL_EXPORTER_OTLP_ENDPOINT: tracing starts before express and pg are loaded (imported
+  // below, not at the top) so its instrumentations can patch them
+  const tracing = startTracing('settle-api');
+  const { buildDeps, closeDeps } = await import('./runtime/build-deps.js');
+  const { serveApi } = await import('./runtime/serve-api.js');
   const deps = await buildDeps(config, productionEndpoints(config));
   const api = await serveApi(deps, config.PORT);
   onShutdownSignal(async () => {
     await api.close();
     await closeDeps(deps);
+    await tracing?.stop();
   });
   deps.log.info({ url: api.url, pid: process.pid }, 'Settle API listening');
 }

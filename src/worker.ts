@@ -1,14 +1,8 @@
 import { loadConfigOrExit } from './config/load-or-exit';
-import { migrateToLatest } from './db/migrate';
-import { buildDeps, closeDeps } from './runtime/build-deps';
 import { productionEndpoints } from './runtime/production-endpoints';
-import { runWorker } from './runtime/run-worker';
 import { onShutdownSignal } from './runtime/shutdown';
-import { ensureSchedules } from './worker/schedules';
-import { ensureWebhookDelivery } from './worker/webhook-delivery';
-import { ensureBillingCatalogOrWarn } from './subscriptions/billing-catalog';
 import { metricsSettings } from './observability/metrics-settings';
-import { serveMetrics } from './observability/metrics-server';
+import { startTracing } from './observability/tracing';
 
 /**
  * `npm run worker`: the Temporal worker alone. It applies pending migrations first (they are
@@ -17,6 +11,16 @@ import { serveMetrics } from './observability/metrics-server';
 async function main(): Promise<void> {
   const config = loadConfigOrExit('production');
   const metrics = metricsSettings();
+  // OTEL_EXPORTER_OTLP_ENDPOINT: tracing starts before pg is loaded (the rest is imported here,
+  // not at the top) so its instrumentation can patch it
+  const tracing = startTracing('settle-worker');
+  const { migrateToLatest } = await import('./db/migrate.js');
+  const { buildDeps, closeDeps } = await import('./runtime/build-deps.js');
+  const { runWorker } = await import('./runtime/run-worker.js');
+  const { ensureSchedules } = await import('./worker/schedules.js');
+  const { ensureWebhookDelivery } = await import('./worker/webhook-delivery.js');
+  const { ensureBillingCatalogOrWarn } = await import('./subscriptions/billing-catalog.js');
+  const { serveMetrics } = await import('./observability/metrics-server.js');
   const endpoints = productionEndpoints(config);
   const deps = await buildDeps(config, endpoints);
   await migrateToLatest(deps.db);
@@ -30,6 +34,7 @@ async function main(): Promise<void> {
     await metricsServer?.close();
     await worker.stop();
     await closeDeps(deps);
+    await tracing?.stop();
   });
   deps.log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'Settle worker polling');
   await worker.done;

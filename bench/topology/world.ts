@@ -3,7 +3,9 @@ import type { Knex } from 'knex';
 import { createAccount, createPublisher } from '../../src/accounts/accounts.service';
 import { catalogCache } from '../../src/catalog/catalog-cache';
 import { upsertTool } from '../../src/catalog/catalog.queries';
+import { loadConfig } from '../../src/config/config';
 import { recordUsage } from '../../src/credits/usage.service';
+import { creditPricing, type CreditPricing } from '../../src/payouts/payout-config';
 import { mapConcurrent } from '../../src/shared/map-concurrent';
 import { call, type StackInfo } from '../chaos/own-stack';
 import type { LoadAccount } from './load';
@@ -13,8 +15,12 @@ export const CLOSE_PERIOD = { key: '2020-01', start: new Date(Date.UTC(2020, 0, 
 export const PAYOUT_PERIOD = { key: '2020-03', start: new Date(Date.UTC(2020, 2, 1)) };
 const TOOL = 'topology.tool';
 
+// the price accruals are valued at, parsed from the environment the API processes get too
+let parsedPricing: CreditPricing | null = null;
+const pricing = () => (parsedPricing ??= creditPricing(loadConfig(process.env, 'embedded')));
+
 const use = (db: Knex, accountId: string, tool: string, quantity: number, at: Date) =>
-  recordUsage(db, { accountId, idempotencyKey: `req:${crypto.randomUUID()}`, requestHash: 'topology', agent: null, taskId: null, timestamp: at, markup: null, items: [{ type: 'tool', tool, quantity }] });
+  recordUsage(db, { accountId, idempotencyKey: `req:${crypto.randomUUID()}`, requestHash: 'topology', agent: null, taskId: null, timestamp: at, markup: null, items: [{ type: 'tool', tool, quantity }], creditPricing: pricing() });
 
 /** Accounts the steady load debits, each with a deposit far larger than the run can spend. */
 export async function seedLoadAccounts(db: Knex, target: StackInfo, count: number): Promise<LoadAccount[]> {

@@ -26,28 +26,70 @@ export async function chargeRecharge(deps: { db: Knex; stripe: Stripe }, input: 
   const account = await findAccount(deps.db, input.accountId);
   if (!account?.stripe_customer_id) return { kind: 'failed', reason: NO_PAYMENT_METHOD_REASON, paymentIntentId: null };
 
+  let method: string | null;
   try {
     const customer = await deps.stripe.customers.retrieve(account.stripe_customer_id);
-    const method = customer.deleted ? null : customer.invoice_settings?.default_payment_method;
-    if (!method) return { kind: 'failed', reason: NO_PAYMENT_METHOD_REASON, paymentIntentId: null };
-    const intent = await deps.stripe.paymentIntents.create(
-      {
-        amount: Number(attempt.amount_minor),
-        currency: attempt.currency,
-        customer: account.stripe_customer_id,
-        payment_method: typeof method === 'string' ? method : method.id,
-        off_session: true,
-        confirm: true,
-        description: rechargeDescription(attempt),
-        metadata: { account_id: attempt.account_id, auto_recharge: String(attempt.n) },
-      },
-      { idempotencyKey: autoRechargeKey(attempt.account_id, attempt.n) },
-    );
-    if (intent.status === 'succeeded') return { kind: 'succeeded', paymentIntentId: intent.id };
-    return { kind: 'failed', reason: notSucceededReason(intent.status), paymentIntentId: intent.id };
+    const saved = customer.deleted ? null : customer.invoice_settings?.default_payment_method;
+    method = saved ? (typeof saved === 'string' ? saved : saved.id) : null;
   } catch (error) {
     const rejection = stripeRejection(error);
     if (!rejection) throw error; // retryable: the activity sends the same request again
+    return { kind: 'failed', reason: declineReason(error, rejection.message), paymentIntentId: paymentIntentOf(error) };
+  }
+  if (!method) return { kind: 'failed', reason: NO_PAYMENT_METHOD_REASON, paymentIntentId: null };
+  const charged = await chargeSavedPaymentMethod(
+    deps.stripe,
+    {
+      amountMinor: BigInt(attempt.amount_minor),
+      currency: attempt.currency,
+      customer: account.stripe_customer_id,
+      paymentMethod: method,
+      description: rechargeDescription(attempt),
+      metadata: { account_id: attempt.account_id, auto_recharge: String(attempt.n) },
+    },
+    autoRechargeKey(attempt.account_id, attempt.n),
+  );
+  if (charged.kind === 'succeeded') return { kind: 'succeeded', paymentIntentId: charged.paymentIntentId };
+  return { kind: 'failed', reason: charged.reason, paymentIntentId: charged.paymentIntentId };
+}
+
+/** What one off-session charge of a saved payment method came to. */
+export type SavedMethodCharge =
+  | { kind: 'succeeded'; paymentIntentId: string; amountMinor: number; currency: string }
+  | { kind: 'requires_action'; reason: string; paymentIntentId: string; clientSecret: string | null }
+  | { kind: 'failed'; reason: string; paymentIntentId: string | null };
+
+/**
+ * One off-session PaymentIntent on a saved payment method, confirmed at once (auto-recharge and
+ * direct purchases, src/checkout/direct-purchase.service.ts). The caller's idempotency key makes
+ * every retry the same request. Stripe's final word (a decline, authentication required) is an
+ * outcome; no answer, 5xx and 429 are thrown for the caller to retry.
+ */
+export async function chargeSavedPaymentMethod(
+  stripe: Stripe,
+  charge: { amountMinor: bigint; currency: string; customer: string; paymentMethod: string; description: string; metadata: Record<string, string> },
+  idempotencyKey: string,
+): Promise<SavedMethodCharge> {
+  try {
+    const intent = await stripe.paymentIntents.create(
+      {
+        amount: Number(charge.amountMinor),
+        currency: charge.currency,
+        customer: charge.customer,
+        payment_method: charge.paymentMethod,
+        off_session: true,
+        confirm: true,
+        description: charge.description,
+        metadata: charge.metadata,
+      },
+      { idempotencyKey },
+    );
+    if (intent.status === 'succeeded') return { kind: 'succeeded', paymentIntentId: intent.id, amountMinor: intent.amount, currency: intent.currency };
+    if (intent.status === 'requires_action') return { kind: 'requires_action', reason: notSucceededReason(intent.status), paymentIntentId: intent.id, clientSecret: intent.client_secret };
+    return { kind: 'failed', reason: notSucceededReason(intent.status), paymentIntentId: intent.id };
+  } catch (error) {
+    const rejection = stripeRejection(error);
+    if (!rejection) throw error; // retryable: the caller sends the same request again
     return { kind: 'failed', reason: declineReason(error, rejection.message), paymentIntentId: paymentIntentOf(error) };
   }
 }

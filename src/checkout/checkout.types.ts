@@ -18,10 +18,11 @@ export type OrderStatus = 'pending' | 'fulfilled' | 'review' | 'failed' | 'expir
  * Stripe by the reconcile workflow, or an admin marking a manual order paid.
  */
 export interface PaymentEvent {
-  /** evt_… for webhooks, `reconcile:<session id>`, `manual:<purchase id>`; the workflow ignores a repeat. */
+  /** evt_… for webhooks, `reconcile:<session id>`, `manual:<purchase id>`, `direct:<payment intent>`; the workflow ignores a repeat. */
   eventId: string;
   kind: 'completed' | 'async_succeeded' | 'async_failed' | 'expired' | 'manual_paid';
-  source: 'webhook' | 'reconcile' | 'manual';
+  /** direct: the API's own off-session charge of a saved payment method, as Stripe answered it */
+  source: 'webhook' | 'reconcile' | 'manual' | 'direct';
   /** minor units, as a decimal string; null when the event carries none */
   amountTotal: string | null;
   currency: string | null;

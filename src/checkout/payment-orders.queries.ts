@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { Unit } from '../credits/compute/burn-order';
 import type { OrderStatus } from './checkout.types';
 
 export interface PaymentOrderRow {
@@ -7,8 +8,12 @@ export interface PaymentOrderRow {
   source: 'checkout' | 'manual';
   status: OrderStatus;
   package_id: string | null;
+  /** what the order grants; `credits`, `credits_added` and `credits_clawed_back` count in this unit (micro-credits or whole tokens) */
+  unit: Unit;
   credits: string;
   amount_due_minor: string;
+  /** the saved payment method a direct purchase charges off-session; null = Checkout or manual */
+  payment_method: string | null;
   currency: string;
   idempotency_key: string | null;
   request_hash: string | null;
@@ -38,7 +43,7 @@ export interface PaymentOrderRow {
 export type NewPaymentOrder = Pick<
   PaymentOrderRow,
   'id' | 'account_id' | 'source' | 'package_id' | 'currency' | 'idempotency_key' | 'request_hash' | 'payment_reference'
-> & { credits: bigint; amount_due_minor: bigint };
+> & { credits: bigint; amount_due_minor: bigint; unit?: Unit; payment_method?: string | null };
 
 /** Inserts the order, or returns null when its idempotency key is already taken (by a replay). */
 export async function insertPaymentOrder(db: Db, order: NewPaymentOrder): Promise<PaymentOrderRow | null> {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { IssueInvoiceInput } from '../invoices/issue-invoice.types';
 import { microToCredits } from '../shared/amounts';
-import { findPaymentOrder } from './payment-orders.queries';
+import { findPaymentOrder, type PaymentOrderRow } from './payment-orders.queries';
 import { findRefund } from './refunds.queries';
 
 /**
@@ -19,17 +19,22 @@ export async function purchaseInvoiceInput(db: Knex, purchaseId: string): Promis
     return null;
   }
   const charged = Number(order.amount_charged_minor ?? order.amount_due_minor);
-  const credits = microToCredits(order.credits_added);
   return {
     source: `purchase:${order.id}`,
     accountId: order.account_id,
     kind: 'invoice',
     currency: order.charged_currency ?? order.currency,
-    lines: [{ description: `${order.package_id ? `Credit package ${order.package_id}: ` : ''}${credits} credits`, quantity: 1, unitAmountMinor: charged, amountMinor: charged }],
+    lines: [{ description: purchaseLineDescription(order), quantity: 1, unitAmountMinor: charged, amountMinor: charged }],
     // stable for the order's whole life: the manual settlement's reference, else our purchase id
     paymentReference: order.payment_reference ?? order.id,
     taxInclusive: true,
   };
+}
+
+/** The invoice line: what was bought, in the order's unit. */
+function purchaseLineDescription(order: PaymentOrderRow): string {
+  if (order.unit === 'tokens') return `${order.package_id ? `Token pack ${order.package_id}: ` : ''}${BigInt(order.credits_added).toLocaleString('en-US')} tokens`;
+  return `${order.package_id ? `Credit package ${order.package_id}: ` : ''}${microToCredits(order.credits_added)} credits`;
 }
 
 export async function recordPurchaseInvoice(db: Knex, purchaseId: string, invoiceId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import type { Config } from '../config/config';
+import type { Unit } from '../credits/compute/burn-order';
 import { publicUrl } from '../config/public-url';
 import { findAccount } from '../accounts/accounts.queries';
 import { checkReplay } from '../credits/ledger.service';
@@ -25,6 +26,9 @@ export interface PurchaseDeps {
 
 export interface NewPurchase {
   accountId: string;
+  /** what the order grants; default credits. A token pack's order grants tokens. */
+  unit?: Unit;
+  /** the quantity to grant, in `unit`: micro-credits, or whole tokens */
   credits: bigint;
   amountMinor: bigint;
   currency: string;
@@ -32,6 +36,8 @@ export interface NewPurchase {
   /** `req:<key>` when the client sent an Idempotency-Key, else null */
   idempotencyKey: string | null;
   requestHash: string;
+  /** a saved payment method to charge off-session (direct purchase); absent = Stripe Checkout */
+  paymentMethod?: string | null;
 }
 
 /** The 201 body of both purchase endpoints (seed 000 / 004 fields plus the order's terms). */
@@ -52,6 +58,12 @@ function returnUrl(template: string | undefined, fallbackPath: string, config: C
   const url = template ?? publicUrl(config, `${fallbackPath}?purchase_id={PURCHASE_ID}&session_id={CHECKOUT_SESSION_ID}`);
   // {CHECKOUT_SESSION_ID} is filled in by Stripe; {PURCHASE_ID} by us.
   return url.replaceAll('{PURCHASE_ID}', purchaseId);
+}
+
+/** What the Checkout page (or the card statement's description) names the purchase. */
+export function purchaseProductName(order: PaymentOrderRow): string {
+  if (order.unit === 'tokens') return `${BigInt(order.credits).toLocaleString('en-US')} tokens${order.package_id ? ` (${order.package_id} pack)` : ''}`;
+  return `${microToCredits(order.credits)} credits${order.package_id ? ` (${order.package_id} package)` : ''}`;
 }
 
 /** The account's Stripe customer, created once (idempotency key customer:<account id>) and remembered. */
@@ -85,27 +97,39 @@ async function findReplay(db: Knex, input: NewPurchase): Promise<PaymentOrderRow
  * finds its order and finishes it, and Stripe answers the same session again.
  */
 export async function createCheckoutPurchase(deps: PurchaseDeps, input: NewPurchase): Promise<{ order: PaymentOrderRow; replayed: boolean }> {
-  let order = await findReplay(deps.db, input);
+  const { order, replayed } = await recordPurchaseOrder(deps.db, input);
+  if (order.checkout_url) return { order, replayed };
+  return openCheckoutSession(deps, order, replayed);
+}
+
+/** Step 1 of every purchase: the order, or the one this Idempotency-Key created before (a replay). */
+export async function recordPurchaseOrder(db: Knex, input: NewPurchase): Promise<{ order: PaymentOrderRow; replayed: boolean }> {
+  let order = await findReplay(db, input);
   const replayed = order !== null;
   if (!order) {
-    order = await insertPaymentOrder(deps.db, {
+    order = await insertPaymentOrder(db, {
       id: newId('pur'),
       account_id: input.accountId,
       source: 'checkout',
       package_id: input.packageId,
+      unit: input.unit ?? 'credits',
       credits: input.credits,
       amount_due_minor: input.amountMinor,
       currency: input.currency,
       idempotency_key: input.idempotencyKey,
       request_hash: input.requestHash,
       payment_reference: null,
+      payment_method: input.paymentMethod ?? null,
     });
     // Lost a race with a concurrent request carrying the same key: answer as its replay.
-    order ??= await findReplay(deps.db, input);
+    order ??= await findReplay(db, input);
     if (!order) throw new UnavailableError('The purchase could not be recorded; retry with the same Idempotency-Key');
   }
-  if (order.checkout_url) return { order, replayed };
+  return { order, replayed };
+}
 
+/** Step 2 of a Checkout purchase: its Stripe Checkout Session, recorded on the order. */
+async function openCheckoutSession(deps: PurchaseDeps, order: PaymentOrderRow, replayed: boolean): Promise<{ order: PaymentOrderRow; replayed: boolean }> {
   try {
     const customerId = await ensureStripeCustomer(deps, order.account_id);
     const expiresAt = new Date(Date.now() + deps.config.CHECKOUT_SESSION_TTL_MINUTES * 60_000);
@@ -115,7 +139,7 @@ export async function createCheckoutPurchase(deps: PurchaseDeps, input: NewPurch
       customerId,
       amountMinor: BigInt(order.amount_due_minor),
       currency: order.currency,
-      productName: `${microToCredits(order.credits)} credits${order.package_id ? ` (${order.package_id} package)` : ''}`,
+      productName: purchaseProductName(order),
       successUrl: returnUrl(deps.config.CHECKOUT_SUCCESS_URL, '/checkout/success', deps.config, order.id),
       cancelUrl: returnUrl(deps.config.CHECKOUT_CANCEL_URL, '/checkout/cancel', deps.config, order.id),
       expiresAt,

@@ -159,6 +159,9 @@ export async function recordConfirmedRefund(
   return inserted ?? (await findStripeOriginRefund(db, refund.id))!;
 }
 
+/** A quantity of the order's unit in words: micro-credits as credits, tokens as tokens. */
+const quantityText = (order: PaymentOrderRow, amount: bigint) => (order.unit === 'tokens' ? `${amount} tokens` : `${microToCredits(amount)} credits`);
+
 /** Retryable (503): the purchase's payment has not been settled by checkoutToCredit yet. */
 export class PurchaseNotSettledError extends AppError {
   constructor(purchaseId: string) {
@@ -199,7 +202,7 @@ export async function applyRefund(db: Knex, refundId: string): Promise<RefundOut
       return { kind: 'not_applicable', reason: 'currency mismatch' };
     }
 
-    await lockBalance(trx, order.account_id, 'credits');
+    await lockBalance(trx, order.account_id, order.unit);
     const grant = order.grant_id ? await findGrant(trx, order.grant_id) : null;
     const refundedBefore = await sumRefunds(trx, order.id, ['applied']);
     const charged = BigInt(order.amount_charged_minor ?? order.amount_due_minor);
@@ -219,8 +222,8 @@ export async function applyRefund(db: Knex, refundId: string): Promise<RefundOut
             idempotencyKey: `refund:${refund.id}`,
             reference: order.id,
             description:
-              `Refund ${refund.id} of purchase ${order.id}: ${microToCredits(split.clawBack)} credits clawed back` +
-              (split.unrecoverable > 0n ? `; ${microToCredits(split.unrecoverable)} credits already spent, not recoverable` : ''),
+              `Refund ${refund.id} of purchase ${order.id}: ${quantityText(order, split.clawBack)} clawed back` +
+              (split.unrecoverable > 0n ? `; ${quantityText(order, split.unrecoverable)} already spent, not recoverable` : ''),
           })
         : null;
     const clawed = posted ? -BigInt(posted.entry.amount) : 0n;
@@ -243,7 +246,7 @@ export async function applyRefund(db: Knex, refundId: string): Promise<RefundOut
     await recordEvent(trx, {
       type: 'purchase.refunded',
       accountId: order.account_id,
-      data: { purchase_id: order.id, refund_id: refund.id, amount: minorToMajor(refund.amount_minor), currency: refund.currency, credits_clawed_back: microToCredits(clawed), fully_refunded: refundedAfter >= charged },
+      data: { purchase_id: order.id, refund_id: refund.id, amount: minorToMajor(refund.amount_minor), currency: refund.currency, ...(order.unit === 'tokens' ? { unit: 'tokens', tokens_clawed_back: Number(clawed) } : { credits_clawed_back: microToCredits(clawed) }), fully_refunded: refundedAfter >= charged },
     });
     return appliedOutcome('applied', applied, updated?.status ?? order.status);
   });

@@ -21,15 +21,32 @@ async function withOrderLock<T>(db: Knex, purchaseId: string, work: (trx: Knex.T
   });
 }
 
-export function purchaseDescription(order: Pick<PaymentOrderRow, 'package_id' | 'credits'>): string {
+export function purchaseDescription(order: Pick<PaymentOrderRow, 'package_id' | 'credits' | 'unit'>): string {
+  if (order.unit === 'tokens') return order.package_id ? `Token pack ${order.package_id} purchase` : `Purchase of ${order.credits} tokens`;
   if (order.package_id) return `${order.package_id.charAt(0).toUpperCase()}${order.package_id.slice(1)} package purchase`;
   return `Purchase of ${microToCredits(order.credits)} credits`;
 }
 
 /**
+ * The ledger idempotency key of the purchase's credit. A token purchase has its own key space
+ * (token-purchase:<id>), so no reading of a key can confuse the two units; credit purchases keep
+ * purchase:<id>, which every order credited so far carries.
+ */
+export function purchaseLedgerKey(order: Pick<PaymentOrderRow, 'id' | 'unit'>): string {
+  return order.unit === 'tokens' ? `token-purchase:${order.id}` : `purchase:${order.id}`;
+}
+
+/** The purchase.fulfilled event's figures, in the order's unit (credit purchases keep their fields). */
+function fulfilledFigures(order: PaymentOrderRow, balanceAfter: string) {
+  if (order.unit === 'tokens') return { unit: 'tokens', tokens: Number(order.credits), balance: Number(balanceAfter) };
+  return { credits: microToCredits(order.credits), balance: microToCredits(balanceAfter) };
+}
+
+/**
  * Applies a payment event to its order, once. Under the order's row lock: a settled order answers
  * `already`; a payment that does not match the order's amount, currency or status flags it for
- * review; otherwise the purchased grant is credited (ledger key purchase:<id>, so a retried
+ * review; otherwise the purchased grant is credited in the order's unit (ledger key
+ * purchase:<id>, or token-purchase:<id> for tokens, so a retried
  * activity cannot credit twice) and the order is marked fulfilled in the same transaction.
  */
 export function settlePayment(db: Knex, purchaseId: string, event: PaymentEvent): Promise<SettleOutcome> {
@@ -55,11 +72,11 @@ export function settlePayment(db: Knex, purchaseId: string, event: PaymentEvent)
     }
     const posted = await postCredit(trx, {
       accountId: order.account_id,
-      unit: 'credits',
+      unit: order.unit,
       kind: 'purchased',
       amount: BigInt(order.credits),
       type: 'purchase',
-      idempotencyKey: `purchase:${order.id}`,
+      idempotencyKey: purchaseLedgerKey(order),
       source: `purchase:${order.id}`,
       reference: order.id,
       description: purchaseDescription(order),
@@ -74,7 +91,7 @@ export function settlePayment(db: Knex, purchaseId: string, event: PaymentEvent)
     await recordEvent(trx, {
       type: 'purchase.fulfilled',
       accountId: order.account_id,
-      data: { purchase_id: order.id, credits: microToCredits(order.credits), ledger_entry_id: posted.entry.id, balance: microToCredits(posted.entry.balance_after) },
+      data: { purchase_id: order.id, ledger_entry_id: posted.entry.id, ...fulfilledFigures(order, posted.entry.balance_after) },
     });
     return {
       kind: 'fulfilled',

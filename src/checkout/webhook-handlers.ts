@@ -1,6 +1,7 @@
 import type { WebhookHandler } from './webhook-context';
 import { handleCheckoutSessionEvent } from './handlers/checkout-session.handler';
 import { handleChargeRefunded } from './handlers/charge-refunded.handler';
+import { handlePaymentIntentEvent } from './handlers/payment-intent.handler';
 import { handleConnectAccountUpdated } from './handlers/account-updated.handler';
 import { handleSubscriptionChange, handleSubscriptionInvoice } from '../subscriptions/handlers/subscription-events.handler';
 
@@ -14,6 +15,8 @@ export const webhookHandlers: Readonly<Record<string, WebhookHandler>> = {
   'checkout.session.async_payment_failed': handleCheckoutSessionEvent,
   'checkout.session.expired': handleCheckoutSessionEvent,
   'charge.refunded': handleChargeRefunded,
+  'payment_intent.succeeded': handlePaymentIntentEvent,
+  'payment_intent.payment_failed': handlePaymentIntentEvent,
   'account.updated': handleConnectAccountUpdated,
   'customer.subscription.created': handleSubscriptionChange,
   'customer.subscription.updated': handleSubscriptionChange,

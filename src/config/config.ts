@@ -81,6 +81,8 @@ export const envSchema = z.object({
     .meta({ description: 'how often the reconcileCheckouts schedule looks for missed webhooks' }),
   WEBHOOK_ALLOW_PRIVATE: z.stringbool().optional()
     .meta({ description: 'allow outgoing webhook endpoints on private or loopback addresses; default: allowed when embedded (local development), refused in production' }),
+  WEBHOOK_EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30)
+    .meta({ description: 'days an outgoing webhook event is kept once all its deliveries are finished (delivered or failed); then it is deleted with its delivery log' }),
   CHECKOUT_RECONCILE_LOOKBACK_HOURS: z.coerce.number().int().min(1).max(720).default(72)
     .meta({ description: 'how far back reconcileCheckouts lists completed Checkout Sessions' }),
 });

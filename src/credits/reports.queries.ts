@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import { ValidationError } from '../shared/errors';
 import type { Unit } from './compute/burn-order';
 import type { LedgerEntryRow } from './ledger.queries';
 
@@ -29,13 +30,33 @@ export async function tokensUsedBetween(db: Db, accountId: string, from: Date, t
   return BigInt(row.tokens);
 }
 
-export async function listEntries(db: Db, accountId: string, unit: Unit, page: { limit: number; offset: number }) {
+/** `offset` pages are served by skipping rows; past this window callers page with `starting_after`. */
+export const MAX_TRANSACTIONS_OFFSET = 10_000;
+
+export interface EntriesPage {
+  limit: number;
+  offset: number;
+  /** A transaction id of this account and unit: the page starts right after it (older entries). */
+  startingAfter?: string;
+}
+
+/**
+ * Newest first, walking the (account_id, unit, seq) unique index backwards: `starting_after`
+ * becomes `seq < its seq`, so a deep page costs what the first one does. One row more than asked
+ * tells whether there is a next page.
+ */
+export async function listEntries(db: Db, accountId: string, unit: Unit, page: EntriesPage) {
   const base = db('ledger_entries').where({ account_id: accountId, unit });
-  const [rows, count] = await Promise.all([
-    base.clone().orderBy('seq', 'desc').limit(page.limit).offset(page.offset).select<LedgerEntryRow[]>('*'),
-    base.clone().count<{ count: string }[]>({ count: '*' }),
-  ]);
-  return { rows, total: Number(count[0]!.count) };
+  const rowsQuery = base.clone().orderBy('seq', 'desc').limit(page.limit + 1).offset(page.offset);
+  if (page.startingAfter !== undefined) rowsQuery.where('seq', '<', await seqOf(db, accountId, unit, page.startingAfter));
+  const [fetched, count] = await Promise.all([rowsQuery.select<LedgerEntryRow[]>('*'), base.clone().count<{ count: string }[]>({ count: '*' })]);
+  return { rows: fetched.slice(0, page.limit), hasMore: fetched.length > page.limit, total: Number(count[0]!.count) };
+}
+
+async function seqOf(db: Db, accountId: string, unit: Unit, entryId: string): Promise<string> {
+  const row = await db('ledger_entries').where({ account_id: accountId, unit, id: entryId }).first<{ seq: string } | undefined>('seq');
+  if (!row) throw new ValidationError(`Invalid query field 'starting_after': no ${unit} transaction ${entryId} on this account`, { field: 'starting_after', in: 'query' });
+  return row.seq;
 }
 
 export type UsageGroup = 'day' | 'tool' | 'agent' | 'model' | 'task';

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import type { Response } from 'express';
 import { findAccount } from '../accounts/accounts.queries';
 import { findPlan } from '../catalog/catalog.queries';
 import { microToCredits } from '../shared/amounts';
@@ -172,43 +171,41 @@ export async function usageEventDetail(db: Knex, accountId: string | null, usage
   };
 }
 
-const CSV_COLUMNS = ['id', 'seq', 'unit', 'type', 'effective_at', 'created_at', 'description', 'reference', 'amount', 'overage', 'balance_after'];
+/** The statement's columns, in order (seed 003): one row per ledger entry, quantities in the entry's unit. */
+export const STATEMENT_COLUMNS = ['id', 'seq', 'unit', 'type', 'effective_at', 'created_at', 'description', 'reference', 'amount', 'overage', 'balance_after'] as const;
 
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  // Quote when needed; a leading = + - @ would be a formula in a spreadsheet.
-  const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+export type StatementRow = Record<(typeof STATEMENT_COLUMNS)[number], string | number | null>;
+
+const STATEMENT_PAGE_SIZE = 1000;
+
+function statementRow(entry: LedgerEntryRow): StatementRow {
+  return {
+    id: entry.id,
+    seq: entry.seq,
+    unit: entry.unit,
+    type: entry.type,
+    effective_at: entry.effective_at.toISOString(),
+    created_at: entry.created_at.toISOString(),
+    description: entry.description,
+    reference: entry.reference,
+    amount: quantityOf(entry.unit, entry.amount),
+    overage: quantityOf(entry.unit, entry.overage),
+    balance_after: quantityOf(entry.unit, entry.balance_after),
+  };
 }
 
-/** GET /v1/statements.csv (seed 003): one row per ledger entry, streamed page by page. */
-export async function streamStatement(db: Knex, accountId: string, range: Range, res: Response): Promise<void> {
-  res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="statement-${accountId}.csv"`);
-  res.write(`${CSV_COLUMNS.join(',')}\n`);
+/**
+ * GET /v1/statements.csv (seed 003): the account's ledger entries in the range, a page at a
+ * time (keyset on unit and seq), so a long statement never sits in memory; the HTTP layer
+ * (src/http/csv-stream.ts) writes each page as it comes.
+ */
+export async function* statementPages(db: Knex, accountId: string, range: Range): AsyncGenerator<StatementRow[]> {
   let after: { unit: string; seq: string } | null = null;
   for (;;) {
-    const page: LedgerEntryRow[] = await entriesPage(db, accountId, range, after, 1000);
-    if (page.length === 0) break;
-    const lines = page.map((entry) =>
-      [
-        entry.id,
-        entry.seq,
-        entry.unit,
-        entry.type,
-        entry.effective_at.toISOString(),
-        entry.created_at.toISOString(),
-        entry.description,
-        entry.reference,
-        quantityOf(entry.unit, entry.amount),
-        quantityOf(entry.unit, entry.overage),
-        quantityOf(entry.unit, entry.balance_after),
-      ]
-        .map(csvField)
-        .join(','),
-    );
-    if (!res.write(`${lines.join('\n')}\n`)) await new Promise((resolve) => res.once('drain', resolve));
+    const page: LedgerEntryRow[] = await entriesPage(db, accountId, range, after, STATEMENT_PAGE_SIZE);
+    if (page.length === 0) return;
+    yield page.map(statementRow);
     const last = page[page.length - 1]!;
     after = { unit: last.unit, seq: last.seq };
   }
-  res.end();
 }

@@ -15,6 +15,7 @@ import { debit } from './debit-batcher';
 import { checkReplay } from './ledger.service';
 import { findUsageEventByEntry, type UsageEventRow } from './usage.queries';
 import { accrualsFor } from './publisher-accruals';
+import type { CreditPricing } from '../payouts/payout-config';
 import { inJsonbKeyOrder } from '../shared/jsonb-order';
 import { breakdownFor } from './provider-costs';
 
@@ -32,6 +33,8 @@ export interface UsageInput {
   markup: 'agent' | null;
   items: UsageItemInput[];
   purchaseUrl?: string;
+  /** What a credit is worth, valuing publisher accruals: `creditPricing(config)` of the caller's parsed Config. */
+  creditPricing: CreditPricing;
 }
 
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -149,19 +152,51 @@ export async function recordUsage(db: Knex, input: UsageInput): Promise<{ replay
 }
 
 export async function prepareUsage(db: Knex, input: UsageInput): Promise<PreparedUsage> {
-  const now = new Date();
-  if (input.timestamp && input.timestamp.getTime() > now.getTime() + FUTURE_SKEW_MS) {
-    throw new ValidationError('timestamp is in the future', { field: 'timestamp' });
-  }
-  const at = input.timestamp ?? now;
+  const at = eventTimeOf(input.timestamp, new Date());
   const { resolved, markupBps, priced } = await priceUsageItems(db, input.items, input.markup, input.accountId);
   const eventId = newId('use');
   const entryId = newId('txn');
   const breakdown = inJsonbKeyOrder(breakdownOf(priced, markupBps));
+  const request: DebitRequest = {
+    accountId: input.accountId,
+    unit: 'credits',
+    amount: priced.charged,
+    idempotencyKey: input.idempotencyKey,
+    requestHash: input.requestHash,
+    type: 'usage',
+    description: input.agent ? `Usage by agent ${input.agent}` : 'Usage',
+    reference: eventId,
+    at,
+    entryId,
+    agent: input.agent,
+    usage: usageEventRow(input, { eventId, at, resolved, priced, breakdown }),
+    items: usageItemRows(input, { eventId, at, priced }),
+    accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }, input.creditPricing),
+  };
+  return { priced, eventId, entryId, at, breakdown, request };
+}
+
+/** When the usage happened: the client's timestamp (late usage is fine, a few minutes ahead too), or now. */
+function eventTimeOf(timestamp: Date | null, now: Date): Date {
+  if (timestamp && timestamp.getTime() > now.getTime() + FUTURE_SKEW_MS) {
+    throw new ValidationError('timestamp is in the future', { field: 'timestamp' });
+  }
+  return timestamp ?? now;
+}
+
+interface EventFacts {
+  eventId: string;
+  at: Date;
+  priced: PricedUsage;
+}
+
+/** The usage_events row: totals of the event, its tokens summed over model lines, and the stored breakdown. */
+function usageEventRow(input: UsageInput, event: EventFacts & { resolved: PricedItemInput[]; breakdown: unknown[] }) {
+  const { priced } = event;
   const tokens = (pick: (m: Extract<PricedItemInput, { kind: 'model' }>) => bigint) =>
-    resolved.reduce((sum, item) => sum + (item.kind === 'model' ? pick(item) : 0n), 0n);
-  const usage = {
-    id: eventId,
+    event.resolved.reduce((sum, item) => sum + (item.kind === 'model' ? pick(item) : 0n), 0n);
+  return {
+    id: event.eventId,
     account_id: input.accountId,
     agent: input.agent,
     task_id: input.taskId,
@@ -173,14 +208,18 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     output_tokens: tokens((m) => m.outputTokens),
     cache_write_tokens: tokens((m) => m.cacheWriteTokens),
     cache_read_tokens: tokens((m) => m.cacheReadTokens),
-    breakdown,
-    occurred_at: at.toISOString(),
+    breakdown: event.breakdown,
+    occurred_at: event.at.toISOString(),
   };
-  const items = priced.lines.map(({ input: item, credits, providerCost }, position) => ({
-    usage_event_id: eventId,
+}
+
+/** The usage_items rows, one per priced line in request order, that usage reports group. */
+function usageItemRows(input: UsageInput, event: EventFacts) {
+  return event.priced.lines.map(({ input: item, credits, providerCost }, position) => ({
+    usage_event_id: event.eventId,
     position,
     account_id: input.accountId,
-    occurred_at: at.toISOString(),
+    occurred_at: event.at.toISOString(),
     agent: input.agent,
     kind: item.kind,
     tool: item.kind === 'tool' ? item.tool : null,
@@ -197,23 +236,6 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     credits,
     provider_cost: providerCost,
   }));
-  const request: DebitRequest = {
-    accountId: input.accountId,
-    unit: 'credits',
-    amount: priced.charged,
-    idempotencyKey: input.idempotencyKey,
-    requestHash: input.requestHash,
-    type: 'usage',
-    description: input.agent ? `Usage by agent ${input.agent}` : 'Usage',
-    reference: eventId,
-    at,
-    entryId,
-    agent: input.agent,
-    usage,
-    items,
-    accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }),
-  };
-  return { priced, eventId, entryId, at, breakdown, request };
 }
 
 /** The answer to a prepared usage debit's outcome: the event, the original on a replay, or the error. */

@@ -4,6 +4,7 @@ import { outcomeOf } from '../credits/debit';
 import { checkReplay } from '../credits/ledger.service';
 import { findUsageEventByEntry } from '../credits/usage.queries';
 import { answerUsage, prepareUsage, usageResponse, type PreparedUsage, type UsageInput, type UsageItemInput } from '../credits/usage.service';
+import type { CreditPricing } from '../payouts/payout-config';
 import { microToCredits } from '../shared/amounts';
 import { AppError, ConflictError, NotFoundError } from '../shared/errors';
 import { inJsonbKeyOrder } from '../shared/jsonb-order';
@@ -19,6 +20,7 @@ export interface CaptureHoldInput {
   idempotencyKey: string;
   requestHash: string;
   purchaseUrl?: string;
+  creditPricing: CreditPricing;
 }
 
 const UNCAPTURED_DESCRIPTION = 'Beyond the hold and the balance on a plan without overage: not charged';
@@ -62,6 +64,7 @@ export async function captureHold(db: Knex, input: CaptureHoldInput) {
     markup: input.markup,
     items: input.items,
     purchaseUrl: input.purchaseUrl,
+    creditPricing: input.creditPricing,
   };
   const prepared = await prepareUsage(db, usageInput);
   const description = `${prepared.request.description ?? 'Usage'}, captured from hold ${input.holdId}`;

@@ -3,6 +3,7 @@ import type { AppDeps } from '../app-deps';
 import { connectWorkerConnection, temporalTarget } from '../integrations/temporal/connect';
 import { createWorker } from '../worker/create-worker';
 import { startHoldExpirySweep } from '../holds/expiry-sweep';
+import { startEventRetentionSweep } from '../outgoing-webhooks/retention-sweep';
 import { wakeableSleep } from './wakeable-sleep';
 import { slotsOf, type WorkerSlots } from '../observability/worker-slots';
 
@@ -83,6 +84,8 @@ export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueu
   const done = keepRunning();
   // Passed holds are marked expired by this worker process's periodic sweep (issue 18).
   const holdSweep = startHoldExpirySweep(deps.db, deps.log);
+  // Finished outgoing webhook events older than the retention go, with their delivery log (issue 12).
+  const eventRetention = startEventRetentionSweep(deps.db, deps.log, { retentionDays: deps.config.WEBHOOK_EVENT_RETENTION_DAYS });
   return {
     done,
     restarts: () => restarts,
@@ -91,6 +94,7 @@ export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueu
       stopping = true;
       wake();
       await holdSweep.stop();
+      await eventRetention.stop();
       if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
       await done;
     },

@@ -8,6 +8,7 @@ import { createAccount, createPublisher } from '../../src/accounts/accounts.serv
 import { catalogCache } from '../../src/catalog/catalog-cache';
 import { upsertTool } from '../../src/catalog/catalog.queries';
 import { loadConfig, type Config } from '../../src/config/config';
+import { creditPricing } from '../../src/payouts/payout-config';
 import { recordUsage } from '../../src/credits/usage.service';
 import { createStripe } from '../../src/integrations/stripe/client';
 import { connectClient, connectWorkerConnection, temporalTarget } from '../../src/integrations/temporal/connect';
@@ -135,6 +136,7 @@ export async function useTools(
     timestamp: at,
     markup: extra.markup ? 'agent' : null,
     items: all,
+    creditPricing: creditPricing(testConfig()),
   });
 }
 

@@ -3,6 +3,7 @@ import { postCredit } from '../../src/credits/ledger.service';
 import { InsufficientCreditsError } from '../../src/credits/credits-errors';
 import { recordUsage } from '../../src/credits/usage.service';
 import { updatePublisherSettings } from '../../src/payouts/connect.service';
+import { creditPricing } from '../../src/payouts/payout-config';
 import { shareUnits } from '../../src/payouts/compute/accrual-split';
 import { preparePayout } from '../../src/payouts/prepare-payout';
 import { publisherEarnings } from '../../src/payouts/earnings.service';
@@ -57,8 +58,9 @@ describe('accrual on every debit (settle_debit writes publisher_accruals in the 
     const publisher = await makePublisher(db);
     const tool = await makeTool(db, publisher.id, '60');
     const account = await makeAccount(db, since, 'free'); // 100 credits, hard limit
-    const first = await recordUsage(db, { accountId: account, idempotencyKey: 'req:same', requestHash: 'h1', agent: null, taskId: null, timestamp: null, markup: null, items: [{ type: 'tool', tool, quantity: 1 }] });
-    const replay = await recordUsage(db, { accountId: account, idempotencyKey: 'req:same', requestHash: 'h1', agent: null, taskId: null, timestamp: null, markup: null, items: [{ type: 'tool', tool, quantity: 1 }] });
+    const usage = { accountId: account, idempotencyKey: 'req:same', requestHash: 'h1', agent: null, taskId: null, timestamp: null, markup: null, creditPricing: creditPricing(testConfig()) };
+    const first = await recordUsage(db, { ...usage, items: [{ type: 'tool', tool, quantity: 1 }] });
+    const replay = await recordUsage(db, { ...usage, items: [{ type: 'tool', tool, quantity: 1 }] });
     expect(replay.replayed).toBe(true);
     await expect(useTools(db, account, [{ tool, quantity: 1 }], new Date())).rejects.toBeInstanceOf(InsufficientCreditsError);
     const rows = await accrualsOf(publisher.id);

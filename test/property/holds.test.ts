@@ -4,11 +4,13 @@ import { upsertTool } from '../../src/catalog/catalog.queries';
 import { debitPlain } from '../../src/credits/credits.service';
 import { captureHold } from '../../src/holds/capture-hold';
 import { placeHold } from '../../src/holds/place-hold';
+import { creditPricing } from '../../src/payouts/payout-config';
 import { releaseHold } from '../../src/holds/release-hold';
 import { AppError } from '../../src/shared/errors';
 import { newId } from '../../src/shared/ids';
 import { testDb } from '../helpers/db';
 import { expectLedgerInvariants } from '../helpers/ledger-invariants';
+import { testConfig } from '../helpers/payout-harness';
 
 /**
  * Holds, captures, releases, expiries and plain debits on one hard-limit (Free) account, run
@@ -85,7 +87,7 @@ describe('holds (property)', () => {
                 case 'capture': {
                   const captured = await captureHold(db, {
                     accountId: account.id, holdId: pick(o.pick), items: Array.from({ length: o.executions }, () => ({ type: 'tool' as const, tool: TOOL, quantity: 1 })),
-                    markup: null, timestamp: null, idempotencyKey: newId('chk'), requestHash: 'c',
+                    markup: null, timestamp: null, idempotencyKey: newId('chk'), requestHash: 'c', creditPricing: creditPricing(testConfig()),
                   }).catch(refusedWith(404, 409)); // 404: no hold placed yet
                   return captured === 'refused' ? captured : captured.body;
                 }

@@ -3,10 +3,12 @@ import { createAccount } from '../../src/accounts/accounts.service';
 import { upsertModel, upsertTool } from '../../src/catalog/catalog.queries';
 import { recordUsage, type UsageItemInput } from '../../src/credits/usage.service';
 import { taskDetail } from '../../src/tasks/tasks.service';
+import { creditPricing } from '../../src/payouts/payout-config';
 import { AppError } from '../../src/shared/errors';
 import { newId } from '../../src/shared/ids';
 import { testDb } from '../helpers/db';
 import { expectLedgerInvariants } from '../helpers/ledger-invariants';
+import { testConfig } from '../helpers/payout-harness';
 
 /**
  * A mixed stream of tool, token, minute and image events (with and without the agent markup,
@@ -66,7 +68,7 @@ describe('usage units and tasks (property)', () => {
               try {
                 const recorded = await recordUsage(db, {
                   accountId: account.id, idempotencyKey: newId('chk'), requestHash: 'u', agent: null, taskId: e.task,
-                  timestamp: null, markup: e.agent ? 'agent' : null, items: e.items,
+                  timestamp: null, markup: e.agent ? 'agent' : null, items: e.items, creditPricing: creditPricing(testConfig()),
                 });
                 seen.recorded++;
                 if (e.items.some((i) => i.type === 'model' && (i.minutes ?? 0) > 0)) seen.withMinutes++;

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { grantCredits } from '../../credits/credits.service';
-import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyOf } from '../idempotency';
 import { createVoucher } from '../../credits/vouchers.service';
 import { defineRoute } from '../route';
 import { creditAmount, tokenAmount } from '../schemas/amounts';

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { billingCredits, creditBalance, streamStatement, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
-import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
+import { billingCredits, creditBalance, STATEMENT_COLUMNS, statementPages, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
+import { streamCsv } from '../csv-stream';
+import { createdOrReplayed, idempotencyOf } from '../idempotency';
 import { recordUsage } from '../../credits/usage.service';
 import { quoteUsage } from '../../catalog/usage-quote';
+import { creditPricing } from '../../payouts/payout-config';
 import { balanceAsMoney } from '../../catalog/balance-value';
 import { redeemVoucher } from '../../credits/vouchers.service';
 import { ValidationError } from '../../shared/errors';
@@ -130,6 +132,7 @@ export const creditRoutes = [
         markup: body.markup ?? null,
         items: body.items,
         purchaseUrl: `${deps.config.PUBLIC_URL ?? ''}/v1/billing/credits/purchase`,
+        creditPricing: creditPricing(deps.config),
       });
       return createdOrReplayed(result);
     },
@@ -164,6 +167,7 @@ export const creditRoutes = [
         timestamp: body.timestamp ? new Date(body.timestamp) : null,
         markup: body.markup ?? null,
         items: body.items,
+        creditPricing: creditPricing(deps.config),
       }),
     }),
   }),
@@ -221,7 +225,9 @@ export const creditRoutes = [
     query: z.strictObject(dateRangeQuery),
     response: { status: 200, description: 'CSV', contentType: 'text/csv' },
     handler: async ({ query, principal, deps, res }) => {
-      await streamStatement(deps.db, accountIdOf(principal), { from: query.start_date, to: query.end_date }, res);
+      const accountId = accountIdOf(principal);
+      const pages = statementPages(deps.db, accountId, { from: query.start_date, to: query.end_date });
+      await streamCsv(res, { filename: `statement-${accountId}.csv`, columns: STATEMENT_COLUMNS, pages });
       return undefined;
     },
   }),

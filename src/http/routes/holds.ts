@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { createdOrReplayed, idempotencyOf } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyOf } from '../idempotency';
 import { MAX_ITEMS } from '../../pricing/compute/bounds';
 import { captureHold } from '../../holds/capture-hold';
+import { creditPricing } from '../../payouts/payout-config';
 import { holdDetail, holdsPage } from '../../holds/holds.service';
 import { placeHold } from '../../holds/place-hold';
 import { releaseHold } from '../../holds/release-hold';
@@ -140,6 +141,7 @@ export const holdRoutes = [
         idempotencyKey: idempotency.key,
         requestHash: idempotency.requestHash,
         purchaseUrl: purchaseUrlOf(deps.config.PUBLIC_URL),
+        creditPricing: creditPricing(deps.config),
       });
       return createdOrReplayed(result);
     },

@@ -3,7 +3,7 @@ import { findPackage } from '../../catalog/catalog.queries';
 import { RECONCILE_WORKFLOW } from '../../checkout/checkout.types';
 import { pricePurchase, MAX_PURCHASE_MICRO, MIN_PURCHASE_MICRO } from '../../checkout/compute/price-purchase';
 import { createManualOrder, manualOrderBody, markManualOrderPaid } from '../../checkout/manual-orders.service';
-import { createdOrReplayed, idempotencyKeyOf } from '../../credits/idempotency';
+import { createdOrReplayed, idempotencyKeyOf } from '../idempotency';
 import { creditsToMicro, majorToMinor } from '../../shared/amounts';
 import { creditPriceMicroMinor } from '../../shared/credit-price';
 import { ValidationError } from '../../shared/errors';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { findPaymentOrder } from '../../checkout/payment-orders.queries';
 import { refundBody, requestAdminRefund } from '../../checkout/refund.service';
 import { listRefundsOfPurchase } from '../../checkout/refunds.queries';
-import { idempotencyKeyOf, REPLAYED_HEADERS } from '../../credits/idempotency';
+import { idempotencyKeyOf, REPLAYED_HEADERS } from '../idempotency';
 import { majorToMinor } from '../../shared/amounts';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { requestHash } from '../../shared/request-hash';

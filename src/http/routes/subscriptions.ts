@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { idempotencyKeyOf } from '../../credits/idempotency';
+import { idempotencyKeyOf } from '../idempotency';
 import { ensureStripeCustomer } from '../../checkout/purchase.service';
 import { createPortalSession } from '../../integrations/stripe/subscriptions';
 import { startSubscriptionCheckout } from '../../subscriptions/subscription-checkout.service';

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../../config/config';
+import { activeTracing } from '../../observability/tracing';
 
 export interface TemporalTarget {
   address: string;
@@ -15,7 +16,9 @@ export function temporalTarget(config: Config, address: string): TemporalTarget 
 
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey });
-  return new Client({ connection, namespace: target.namespace });
+  // with tracing on, each workflow start gets a span and carries the trace to the workflow
+  const tracing = activeTracing();
+  return new Client({ connection, namespace: target.namespace, ...(tracing && { interceptors: { workflow: tracing.clientInterceptors } }) });
 }
 
 export function connectWorkerConnection(target: TemporalTarget): Promise<NativeConnection> {
