@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /**
  * The metrics a process observes as it works (requests, debit batches, Node's own), in one
@@ -36,6 +36,18 @@ const debitBatchWaitSeconds = new Histogram({
 export function observeDebitBatch(size: number, oldestWaitMs: number): void {
   debitBatchSize.observe(size);
   debitBatchWaitSeconds.observe(oldestWaitMs / 1000);
+}
+
+const webhookAttempts = new Counter({
+  name: 'settle_webhook_delivery_attempts_total',
+  help: 'outgoing webhook attempts made by this process, by result: delivered (2xx), gone (410), failed_attempt (anything else; retried)',
+  labelNames: ['result'] as const,
+  registers: [processRegistry],
+});
+
+/** An outgoing webhook attempt ended (src/outgoing-webhooks/delivery-loop.ts). */
+export function observeWebhookAttempt(result: 'delivered' | 'gone' | 'failed_attempt'): void {
+  webhookAttempts.inc({ result });
 }
 
 /** The route a request matched, set by the app when it dispatches (see observeHttpRequests). */

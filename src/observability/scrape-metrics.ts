@@ -68,22 +68,36 @@ function withTimeout<T>(work: Promise<T>): Promise<T> {
   return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), QUERY_TIMEOUT_MS).unref())]);
 }
 
-/** Webhook inbox lag, close progress and payout progress, read from the system of record. */
+/** Webhook inbox and outbox lag, delivery failures, close and payout progress, read from the system of record. */
 async function databaseGauges(registry: Registry, db: Knex): Promise<void> {
   const up = gauge(registry, 'settle_database_up', '1 when the scrape could read the database');
   try {
-    // one after the other: three cheap queries, and never two at once on one connection
-    const [inbox, closes, payouts] = await withTimeout((async () => [
+    // one after the other: cheap queries (each on a partial index), never two at once on one connection
+    const [inbox, closes, payouts, outbox, deliveries] = await withTimeout((async () => [
       // the partial index stripe_events_unprocessed makes this a short index scan
       await db.raw(`select count(*)::int as n, coalesce(extract(epoch from now() - min(received_at)), 0)::float8 as age from stripe_events where processed_at is null`),
       await db.raw(`select period, status, accounts_total, accounts_done from closes where status = 'running' or period = (select max(period) from closes)`),
       await db.raw(`select period, status, count(*)::int as n from payouts
               where period in (select period from payouts where status = 'pending' union select max(period) from payouts)
               group by period, status`),
+      // events committed but not yet fanned out to endpoints (index events_to_fan_out)
+      await db.raw(`select count(*)::int as n, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age from events where fanned_out_at is null`),
+      // pending deliveries and how late the most overdue one is; failed ones (indexes webhook_deliveries_due, _failed)
+      await db.raw(`select
+          (select count(*)::int from webhook_deliveries where status = 'pending') as pending,
+          (select coalesce(extract(epoch from now() - min(next_attempt_at)), 0)::float8 from webhook_deliveries where status = 'pending' and next_attempt_at <= now()) as overdue,
+          (select count(*)::int from webhook_deliveries where status = 'failed') as failed`),
     ])());
     const unprocessed = inbox.rows[0] as { n: number; age: number };
     gauge(registry, 'settle_webhook_inbox_unprocessed', 'Stripe events acknowledged but not yet dispatched').set(unprocessed.n);
     gauge(registry, 'settle_webhook_inbox_oldest_age_seconds', 'age of the oldest undispatched Stripe event (0 when none)').set(unprocessed.age);
+    const unfanned = outbox.rows[0] as { n: number; age: number };
+    gauge(registry, 'settle_outbox_undispatched', 'events committed but not yet handed to their webhook endpoints').set(unfanned.n);
+    gauge(registry, 'settle_outbox_oldest_age_seconds', 'age of the oldest event not yet handed to its endpoints (0 when none)').set(unfanned.age);
+    const delivery = deliveries.rows[0] as { pending: number; overdue: number; failed: number };
+    gauge(registry, 'settle_webhook_deliveries_pending', 'outgoing webhook deliveries not yet delivered (first attempt or retries)').set(delivery.pending);
+    gauge(registry, 'settle_webhook_delivery_overdue_seconds', 'how long past its due time the most overdue pending delivery is (0 when none)').set(delivery.overdue);
+    gauge(registry, 'settle_webhook_deliveries_failed', 'outgoing webhook deliveries that gave up (kept until retention deletes them; redeliver to retry)').set(delivery.failed);
     const closeTotal = gauge(registry, 'settle_close_accounts_total', 'accounts a month-end close has to close', ['period', 'status']);
     const closeDone = gauge(registry, 'settle_close_accounts_done', 'accounts a month-end close has closed', ['period', 'status']);
     for (const close of closes.rows as Array<{ period: string; status: string; accounts_total: number; accounts_done: number }>) {

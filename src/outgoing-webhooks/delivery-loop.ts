@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { claimDueDeliveries, type ClaimedDelivery } from './claim-deliveries';
 import { fanOutEvents } from './fan-out';
+import { observeWebhookAttempt } from '../observability/process-metrics';
 import { outcomeOf, recordAttempt, recordDelivered } from './record-attempt';
 import { ATTEMPT_TIMEOUT_MS, sendAttempt, type AttemptResult } from './send-attempt';
 import { receiverUrlProblem } from './url-safety';
@@ -62,6 +63,7 @@ export async function runDeliverySession(db: Knex, options: DeliveryLoopOptions)
   const attempt = async (delivery: ClaimedDelivery) => {
     const problem = options.allowPrivate ? null : await receiverUrlProblem(delivery.url, false);
     const result = problem ? { statusCode: null, error: `not sent: url ${problem}`, durationMs: 0 } : await sendAttempt(delivery);
+    observeWebhookAttempt(outcomeOf(result));
     if (outcomeOf(result) === 'delivered') {
       delivered.push({ delivery, result });
       if (delivered.length >= FLUSH_AT) await flush();

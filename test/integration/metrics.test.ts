@@ -76,6 +76,29 @@ describe('GET /metrics on the API port', () => {
     }
   });
 
+  it('reads the outbox lag, overdue and failed outgoing deliveries at scrape time', async () => {
+    // Never committed, so the delivery loop cannot act on these rows first.
+    const trx = await db.transaction();
+    try {
+      const stamp = Date.now();
+      await trx('events').insert({ id: `evt_metrics_old_${stamp}`, type: 'credits.low_balance', payload: {}, created_at: trx.raw(`now() - interval '2 hours'`) });
+      await trx('events').insert({ id: `evt_metrics_out_${stamp}`, type: 'credits.low_balance', payload: {}, fanned_out_at: trx.fn.now() });
+      await trx('webhook_endpoints').insert({ id: `we_metrics_${stamp}`, url: 'http://127.0.0.1:9/hook', secret: 'whsec_metrics' });
+      await trx('webhook_deliveries').insert([
+        { id: `whd_metrics_late_${stamp}`, event_id: `evt_metrics_out_${stamp}`, endpoint_id: `we_metrics_${stamp}`, status: 'pending', next_attempt_at: trx.raw(`now() - interval '30 minutes'`) },
+        { id: `whd_metrics_gave_up_${stamp}`, event_id: `evt_metrics_old_${stamp}`, endpoint_id: `we_metrics_${stamp}`, status: 'failed', attempts: 12 },
+      ]);
+      const { text } = await renderMetrics({ db: trx as unknown as Knex });
+      expect(sample(text, 'settle_outbox_undispatched')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'settle_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(7200);
+      expect(sample(text, 'settle_webhook_deliveries_pending')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'settle_webhook_delivery_overdue_seconds')).toBeGreaterThanOrEqual(1800);
+      expect(sample(text, 'settle_webhook_deliveries_failed')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await trx.rollback();
+    }
+  });
+
   it('a scrape while the database is unreachable answers at once with settle_database_up 0', async () => {
     const unreachable = createDb('postgres://nobody:nothing@127.0.0.1:1/none', 1);
     try {

@@ -138,9 +138,10 @@ describe('OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     const activity = await until('the activity span', () => trace().find((s) => s.service === 'settle-worker' && s.name.startsWith('RunActivity:')));
     await until('the activity SQL', () => trace().find((s) => s.attributes['db.system'] === 'postgresql' && s.service === 'settle-worker'));
 
+    // the workflow's own span ends (and is exported) only after its activity: wait for it too
+    const start = await until('the workflow start span', () => trace().find((s) => s.name === 'StartWorkflow:systemCheck'));
+    const run = await until('the workflow run span', () => trace().find((s) => s.name === 'RunWorkflow:systemCheck'));
     const spans = trace();
-    const start = spans.find((s) => s.name === 'StartWorkflow:systemCheck');
-    const run = spans.find((s) => s.name === 'RunWorkflow:systemCheck');
     expect(start).toMatchObject({ service: 'settle-api' });
     expect(run).toMatchObject({ service: 'settle-worker' });
     // parentage across processes: request → start → workflow run; the activity hangs off the
