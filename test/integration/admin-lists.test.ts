@@ -207,6 +207,10 @@ describe('PUT /v1/publisher/tools/:id', () => {
     expect((await api('PUT', `/v1/publisher/tools/${tool}`, { key: publisher.key, body: { credits_per_execution: 5 } })).status).toBe(400);
     const inverted = await api('PUT', `/v1/admin/tools/${tool}`, { key: 'admin', body: { credits_per_execution: 2, min_credits_per_execution: 9, max_credits_per_execution: 3 } });
     expectErrorBody(inverted, 400, 'validation_failed');
+    // one bound alone, crossing the stored other one (max 50): refused, the tool unchanged
+    const crossing = await api('PUT', `/v1/admin/tools/${tool}`, { key: 'admin', body: { credits_per_execution: 2, min_credits_per_execution: 60 } });
+    expectErrorBody(crossing, 400, 'validation_failed');
+    expect(await db('tools').where({ id: tool }).first()).toMatchObject({ min_credits_per_execution: '20000000', max_credits_per_execution: '50000000' });
   });
 
   it("answers 404 for another publisher's tool or a platform tool, changing nothing", async () => {

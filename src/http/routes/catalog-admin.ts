@@ -47,6 +47,12 @@ export const catalogAdminRoutes = [
         description: body.description ?? null,
         ...(body.min_credits_per_execution === undefined ? {} : { min_credits_per_execution: body.min_credits_per_execution.toString() }),
         ...(body.max_credits_per_execution === undefined ? {} : { max_credits_per_execution: body.max_credits_per_execution.toString() }),
+      }).catch((error: unknown) => {
+        // one bound given, crossing the other bound the tool already has (the table's check)
+        if ((error as { constraint?: string }).constraint === 'tools_price_bounds') {
+          throw new ValidationError('min_credits_per_execution must not be above max_credits_per_execution (counting the bound the tool already has); send both', { field: 'min_credits_per_execution' });
+        }
+        throw error;
       });
       catalogCache(deps.db).invalidate();
       return { status: 200, body: toolView(row) };
