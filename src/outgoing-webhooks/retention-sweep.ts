@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { startBatchedSweep, type BatchedSweep } from '../db/batched-sweep';
 
 /**
  * An event keeps its dedupe key (a threshold per period, an invoice paid) at least this long, even
@@ -35,12 +36,8 @@ export async function deleteExpiredEvents(db: Knex, input: { retentionDays: numb
   return result.rowCount ?? 0;
 }
 
-/** The worker's periodic retention sweep of the outbox (the same shape as the hold-expiry sweep). */
-export interface EventRetentionSweep {
-  /** One pass now (batches until one finds less than a full batch); resolves to how many events it deleted. */
-  sweepNow(): Promise<number>;
-  stop(): Promise<void>;
-}
+/** The worker's periodic retention sweep of the outbox (src/db/batched-sweep.ts). */
+export type EventRetentionSweep = BatchedSweep;
 
 export interface EventRetentionSweepOptions {
   retentionDays: number;
@@ -56,52 +53,11 @@ export function startEventRetentionSweep(
   options: Pick<EventRetentionSweepOptions, 'retentionDays'> & Partial<EventRetentionSweepOptions>,
 ): EventRetentionSweep {
   const settings = { ...DEFAULTS, ...options };
-  let stopping = false;
-  let timer: NodeJS.Timeout | null = null;
-  let failing = false;
-
-  const pass = async (): Promise<number> => {
-    let deleted = 0;
-    for (;;) {
-      const step = await deleteExpiredEvents(db, settings);
-      deleted += step;
-      if (step < settings.batch || stopping) return deleted;
-    }
-  };
-
-  let running: Promise<number> = Promise.resolve(0);
-  const runPass = (): Promise<number> => {
-    // one pass at a time: a pass asked for during another answers after it, with its own count
-    running = running.then(pass, pass);
-    return running;
-  };
-
-  const tick = async () => {
-    timer = null;
-    try {
-      const deleted = await runPass();
-      if (deleted > 0) log.debug({ deleted }, 'webhooks: expired events deleted');
-      if (failing) log.info('webhooks: event retention sweep recovered');
-      failing = false;
-    } catch (error) {
-      // the database is away: the next tick tries again; old events only cost space meanwhile
-      if (!failing) log.warn({ err: error }, 'webhooks: event retention sweep failed; retrying at the next interval');
-      failing = true;
-    }
-    if (!stopping) {
-      timer = setTimeout(() => void tick(), settings.intervalMs);
-      timer.unref();
-    }
-  };
-  timer = setTimeout(() => void tick(), 0);
-  timer.unref();
-
-  return {
-    sweepNow: runPass,
-    async stop() {
-      stopping = true;
-      if (timer) clearTimeout(timer);
-      await running.catch(() => undefined);
-    },
-  };
+  return startBatchedSweep({
+    name: 'webhooks: event retention sweep',
+    step: (batch) => deleteExpiredEvents(db, { retentionDays: settings.retentionDays, batch }),
+    batch: settings.batch,
+    intervalMs: settings.intervalMs,
+    log,
+  });
 }
