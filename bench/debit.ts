@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     process.stdout.write('warm-up …\n');
     await runLoad({ url: apiUrl, path: '/v1/usage', connections: CONNECTIONS, seconds: 3, targets: keys.map((key) => ({ key, body })) });
     process.stdout.write(`many accounts: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
-    const { result: many, bytesPerRow: bytesPerDebit } = await bytesPerRow(db, 'ledger_entries', () => load(keys));
+    const { result: many, bytesPerRow: bytesPerDebit, byRelation } = await bytesPerRow(db, 'ledger_entries', () => load(keys));
     process.stdout.write(`one hot account: ${CONNECTIONS} connections × ${SECONDS} s …\n`);
     const hot = await load([keys[0]!]);
     let holdsMany: LoadResult | null = null;
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
         ratio_to_pgbench: ratio(many),
         ratio_to_pgledger: Number((many.requestsPerSec / pgledger.tps).toFixed(2)),
         bytes_per_debit: bytesPerDebit,
+        bytes_per_debit_by_relation: byRelation,
         target: '≥ 1.0× pgbench, ≥ 1.5× pgledger, p99 < 25 ms, bytes per debit ≤ pgledger bytes per transfer',
       },
       hot_account: { ...hot, ratio_to_pgbench: ratio(hot), target: '≥ 0.5×' },
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
         `| pgledger transfer, ${ACCOUNTS} accounts (SQL only) | ${pgledger.tps.toFixed(0)} tps | | ${pgledger.latencyMs} avg | ${(pgledger.tps / pgbench.tps).toFixed(2)}× | |`,
         '',
         `bytes written: ${bytesPerDebit} per Settle debit, ${pgledger.bytesPerTransfer} per pgledger transfer; ${ACCOUNTS} accounts: ${(many.requestsPerSec / pgledger.tps).toFixed(2)}× pgledger`,
+        `bytes per debit by relation: ${byRelation.map((entry) => `${entry.relation} ${entry.bytesPerRow}`).join(', ')}`,
         '',
         `written to ${file}`,
         '',

@@ -27,6 +27,7 @@ import * as settleCaptureBatch from './20261204000103_settle_capture_batch';
 import * as settleHoldBatch from './20261204000104_settle_hold_batch';
 import * as createTokenPacks from './20261204000140_create_token_packs';
 import * as directPurchasePaymentMethod from './20261204000141_direct_purchase_payment_method';
+import * as debitTakesModelTokens from './20261204000180_debit_takes_model_tokens';
 
 export interface Migration {
   name: string;
@@ -64,4 +65,5 @@ export const migrations: Migration[] = [
   { name: '20261204000132_index_usage_by_task', ...indexUsageByTask },
   { name: '20261204000140_create_token_packs', ...createTokenPacks },
   { name: '20261204000141_direct_purchase_payment_method', ...directPurchasePaymentMethod },
+  { name: '20261204000180_debit_takes_model_tokens', ...debitTakesModelTokens },
 ];

@@ -6,7 +6,7 @@ import type { Unit } from './compute/burn-order';
 export class InsufficientCreditsError extends AppError {
   constructor(unit: Unit, required: bigint, available: bigint, what: { tool?: string | null; purchaseUrl?: string }) {
     if (unit === 'tokens') {
-      super(402, 'insufficient_tokens', 'Not enough tokens for this request', {
+      super(402, 'insufficient_tokens', 'Not enough tokens for this request: the monthly token allowance is used up; buy a token pack (POST /v1/tokens/checkout) or upgrade the plan', {
         tokens_required: Number(required),
         tokens_available: Number(available),
       });

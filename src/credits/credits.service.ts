@@ -42,6 +42,7 @@ export async function debitPlain(
       return { replayed: outcome.kind === 'replay', body: { data: transactionView(entry) } };
     }
     case 'insufficient':
+    case 'insufficient_tokens':
       throw new InsufficientCreditsError(input.unit, input.amount, outcome.available, {});
     case 'closed_period':
       throw new ClosedPeriodError();

@@ -1,7 +1,13 @@
 import type { Db } from '../db/knex';
+import type { PublisherAccrualInsert } from '../payouts/usage-accruals';
 import type { Unit } from './compute/burn-order';
+import type { UsageEventInsert, UsageItemInsert } from './usage-rows';
 
-/** One debit for the `settle_debit` database functions (migrations/sql/settle-debit-set-based.ts). */
+/**
+ * One debit for the `settle_debit_batch` database function (migrations/sql/settle-debit-tokens.ts,
+ * the only implementation of the debit rules). The rows it records come typed, one mapper per
+ * table (./usage-rows.ts, src/payouts/usage-accruals.ts): the function reads them by column name.
+ */
 export interface DebitRequest {
   accountId: string;
   unit: Unit;
@@ -14,16 +20,18 @@ export interface DebitRequest {
   at: Date;
   entryId: string;
   agent: string | null;
-  /** a usage_events row (without the columns the function fills in) */
-  usage: Record<string, unknown> | null;
-  items: Array<Record<string, unknown>> | null;
-  accruals: Array<Record<string, unknown>> | null;
+  usage: UsageEventInsert | null;
+  items: UsageItemInsert[] | null;
+  accruals: PublisherAccrualInsert[] | null;
+  /** The request's model tokens, taken from the plan's monthly token allowance with the credits (its own ledger entry). */
+  modelTokens?: { amount: bigint; entryId: string };
 }
 
 export type DebitOutcome =
-  | { kind: 'ok'; entryId: string; balanceAfter: bigint; covered: bigint; overage: bigint; available: bigint }
+  | { kind: 'ok'; entryId: string; balanceAfter: bigint; covered: bigint; overage: bigint; available: bigint; tokens: { balanceAfter: bigint; overage: bigint } | null }
   | { kind: 'replay'; entryId: string; requestHash: string | null }
   | { kind: 'insufficient'; available: bigint }
+  | { kind: 'insufficient_tokens'; available: bigint }
   | { kind: 'agent_limit'; limit: number }
   | { kind: 'closed_period' }
   | { kind: 'no_account' };
@@ -37,6 +45,9 @@ export interface DebitRow {
   available: string | null;
   request_hash: string | null;
   agent_limit: number | null;
+  /** absent from settle_capture_batch's rows */
+  tokens_balance_after?: string | null;
+  tokens_overage?: string | null;
 }
 
 /** A debit as `settle_debit_batch` reads it from its jsonb argument (one object per item). */
@@ -56,6 +67,8 @@ export function debitItemOf(request: DebitRequest) {
     usage: request.usage,
     items: request.items,
     accruals: request.accruals,
+    tokens: request.modelTokens?.amount ?? null,
+    token_entry_id: request.modelTokens?.entryId ?? null,
   };
 }
 
@@ -65,11 +78,20 @@ export const toJson = (value: unknown) =>
 export function outcomeOf(row: DebitRow): DebitOutcome {
   switch (row.outcome) {
     case 'ok':
-      return { kind: 'ok', entryId: row.entry_id!, balanceAfter: BigInt(row.balance_after!), covered: BigInt(row.covered!), overage: BigInt(row.overage!), available: BigInt(row.available!) };
+      return {
+        kind: 'ok',
+        entryId: row.entry_id!,
+        balanceAfter: BigInt(row.balance_after!),
+        covered: BigInt(row.covered!),
+        overage: BigInt(row.overage!),
+        available: BigInt(row.available!),
+        tokens: row.tokens_balance_after == null ? null : { balanceAfter: BigInt(row.tokens_balance_after), overage: BigInt(row.tokens_overage!) },
+      };
     case 'replay':
       return { kind: 'replay', entryId: row.entry_id!, requestHash: row.request_hash };
     case 'insufficient':
-      return { kind: 'insufficient', available: BigInt(row.available!) };
+    case 'insufficient_tokens':
+      return { kind: row.outcome, available: BigInt(row.available!) };
     case 'agent_limit':
       return { kind: 'agent_limit', limit: row.agent_limit! };
     case 'closed_period':
@@ -79,23 +101,8 @@ export function outcomeOf(row: DebitRow): DebitOutcome {
   }
 }
 
-/** One debit in its own database call (inside a caller's transaction, or as a batch fallback). */
+/** One debit in its own database call (inside a caller's transaction, or as a batch fallback): a batch of one. */
 export async function debitOne(db: Db, request: DebitRequest): Promise<DebitOutcome> {
-  const result = await db.raw(`select * from settle_debit(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb)`, [
-    request.accountId,
-    request.unit,
-    request.amount.toString(),
-    request.idempotencyKey,
-    request.requestHash,
-    request.type,
-    request.description,
-    request.reference,
-    request.at,
-    request.entryId,
-    request.agent,
-    toJson(request.usage),
-    toJson(request.items),
-    toJson(request.accruals),
-  ]);
+  const result = await db.raw('select * from settle_debit_batch(?::jsonb)', [toJson([debitItemOf(request)])]);
   return outcomeOf(result.rows[0] as DebitRow);
 }

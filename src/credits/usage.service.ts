@@ -18,6 +18,7 @@ import { accrualsFor } from './publisher-accruals';
 import type { CreditPricing } from '../payouts/payout-config';
 import { inJsonbKeyOrder } from '../shared/jsonb-order';
 import { breakdownFor } from './provider-costs';
+import { modelTokensOf, usageEventRow, usageItemRows } from './usage-rows';
 
 export type UsageItemInput =
   | { type: 'tool'; tool: string; quantity: number }
@@ -157,6 +158,7 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
   const eventId = newId('use');
   const entryId = newId('txn');
   const breakdown = inJsonbKeyOrder(breakdownOf(priced, markupBps));
+  const facts = { eventId, accountId: input.accountId, agent: input.agent, taskId: input.taskId, at, priced };
   const request: DebitRequest = {
     accountId: input.accountId,
     unit: 'credits',
@@ -169,10 +171,12 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     at,
     entryId,
     agent: input.agent,
-    usage: usageEventRow(input, { eventId, at, resolved, priced, breakdown }),
-    items: usageItemRows(input, { eventId, at, priced }),
+    usage: usageEventRow({ ...facts, resolved, breakdown }),
+    items: usageItemRows(facts),
     accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }, input.creditPricing),
   };
+  const tokens = modelTokensOf(resolved);
+  if (tokens > 0n) request.modelTokens = { amount: tokens, entryId: newId('txn') };
   return { priced, eventId, entryId, at, breakdown, request };
 }
 
@@ -182,60 +186,6 @@ function eventTimeOf(timestamp: Date | null, now: Date): Date {
     throw new ValidationError('timestamp is in the future', { field: 'timestamp' });
   }
   return timestamp ?? now;
-}
-
-interface EventFacts {
-  eventId: string;
-  at: Date;
-  priced: PricedUsage;
-}
-
-/** The usage_events row: totals of the event, its tokens summed over model lines, and the stored breakdown. */
-function usageEventRow(input: UsageInput, event: EventFacts & { resolved: PricedItemInput[]; breakdown: unknown[] }) {
-  const { priced } = event;
-  const tokens = (pick: (m: Extract<PricedItemInput, { kind: 'model' }>) => bigint) =>
-    event.resolved.reduce((sum, item) => sum + (item.kind === 'model' ? pick(item) : 0n), 0n);
-  return {
-    id: event.eventId,
-    account_id: input.accountId,
-    agent: input.agent,
-    task_id: input.taskId,
-    credits_charged: priced.charged,
-    markup: priced.markup,
-    rounding: priced.rounding,
-    provider_cost: priced.providerCost,
-    input_tokens: tokens((m) => m.inputTokens),
-    output_tokens: tokens((m) => m.outputTokens),
-    cache_write_tokens: tokens((m) => m.cacheWriteTokens),
-    cache_read_tokens: tokens((m) => m.cacheReadTokens),
-    breakdown: event.breakdown,
-    occurred_at: event.at.toISOString(),
-  };
-}
-
-/** The usage_items rows, one per priced line in request order, that usage reports group. */
-function usageItemRows(input: UsageInput, event: EventFacts) {
-  return event.priced.lines.map(({ input: item, credits, providerCost }, position) => ({
-    usage_event_id: event.eventId,
-    position,
-    account_id: input.accountId,
-    occurred_at: event.at.toISOString(),
-    agent: input.agent,
-    kind: item.kind,
-    tool: item.kind === 'tool' ? item.tool : null,
-    publisher_id: item.kind === 'tool' ? item.publisherId : null,
-    model: item.kind === 'model' ? item.model.name : null,
-    provider: item.kind === 'model' ? item.model.provider : null,
-    quantity: item.kind === 'tool' ? item.quantity : 1n,
-    input_tokens: item.kind === 'model' ? item.inputTokens : 0n,
-    output_tokens: item.kind === 'model' ? item.outputTokens : 0n,
-    cache_write_tokens: item.kind === 'model' ? item.cacheWriteTokens : 0n,
-    cache_read_tokens: item.kind === 'model' ? item.cacheReadTokens : 0n,
-    milli_minutes: item.kind === 'model' ? (item.milliMinutes ?? 0n) : 0n,
-    images: item.kind === 'model' ? (item.images ?? 0n) : 0n,
-    credits,
-    provider_cost: providerCost,
-  }));
 }
 
 /** The answer to a prepared usage debit's outcome: the event, the original on a replay, or the error. */
@@ -269,6 +219,8 @@ export async function answerUsage(db: Db, input: UsageInput, prepared: PreparedU
       const label = firstTool?.type === 'tool' ? firstTool.tool : (input.items[0]?.type === 'model' ? input.items[0].model : null);
       throw new InsufficientCreditsError('credits', request.amount, outcome.available, { tool: label, purchaseUrl: input.purchaseUrl });
     }
+    case 'insufficient_tokens':
+      throw new InsufficientCreditsError('tokens', request.modelTokens!.amount, outcome.available, {});
     case 'agent_limit':
       throw new AgentLimitError(outcome.limit);
     case 'closed_period':

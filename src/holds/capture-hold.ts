@@ -38,7 +38,7 @@ const captureAnswer = (usage: ReturnType<typeof usageResponse>, hold: Pick<HoldR
 function capped(prepared: PreparedUsage, charge: bigint, uncaptured: bigint): PreparedUsage {
   const line = inJsonbKeyOrder({ type: 'uncaptured', description: UNCAPTURED_DESCRIPTION, credits: -microToCredits(uncaptured) });
   const breakdown = [...prepared.breakdown, line];
-  const usage = { ...prepared.request.usage, credits_charged: charge, breakdown };
+  const usage = prepared.request.usage && { ...prepared.request.usage, credits_charged: charge, breakdown };
   return { ...prepared, breakdown, request: { ...prepared.request, amount: charge, usage } };
 }
 
@@ -97,6 +97,7 @@ async function answerCapture(db: Knex, input: CaptureHoldInput, usageInput: Usag
       return { replayed: false, body: captureAnswer(usage.body, { id: input.holdId }, uncaptured) };
     }
     case 'insufficient':
+    case 'insufficient_tokens':
     case 'agent_limit':
     case 'closed_period':
     case 'no_account':

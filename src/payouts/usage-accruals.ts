@@ -2,8 +2,32 @@ import type { PricedUsage } from '../pricing/compute/price-usage';
 import { shareDecimal, splitAccrual } from './compute/accrual-split';
 import type { CreditPricing } from './payout-config';
 
+/** A publisher_accruals row of a usage debit; every column, since no column default applies. */
+export interface PublisherAccrualInsert {
+  id: string;
+  kind: 'usage';
+  publisher_id: string;
+  account_id: string;
+  usage_event_id: string;
+  position: number;
+  tool: string;
+  quantity: string;
+  credits: string;
+  unit_price_micro_minor: string;
+  share: string;
+  currency: string;
+  publisher_exact: string;
+  platform_exact: string;
+  occurred_at: string;
+  refund_id: null;
+  reverses_id: null;
+  grant_id: null;
+  payout_id: null;
+  created_at: string;
+}
+
 /**
- * The publisher_accruals rows of one usage debit, as `settle_debit` inserts them with
+ * The publisher_accruals rows of one usage debit, as `settle_debit_batch` inserts them with
  * `jsonb_populate_recordset` (no column defaults apply: every column is here).
  *
  * Which credits count: a tool line's own credits, price per execution × quantity. The agent
@@ -18,9 +42,9 @@ export function buildUsageAccruals(input: {
   shares: Map<string, bigint>;
   pricing: CreditPricing;
   now?: Date;
-}): Array<Record<string, unknown>> {
+}): PublisherAccrualInsert[] {
   const createdAt = (input.now ?? new Date()).toISOString();
-  const rows: Array<Record<string, unknown>> = [];
+  const rows: PublisherAccrualInsert[] = [];
   input.priced.lines.forEach(({ input: line }, position) => {
     if (line.kind !== 'tool' || !line.publisherId) return;
     const share = input.shares.get(line.publisherId);

@@ -13,10 +13,12 @@ import { testConfig } from '../helpers/payout-harness';
 /**
  * A mixed stream of tool, token, minute and image events (with and without the agent markup,
  * spread over a few tasks) recorded concurrently through the real service and database function
- * on a hard-limit account. Afterwards: the ledger invariants hold; a refused event wrote nothing;
- * each task's creditsUsed equals the sum of its recorded events, its lines add up to it, and the
- * running total answered with its last event (in ledger order) equals it.
- * (Tokens as a plan allowance spent by model calls is a later row; here tokens are priced only.)
+ * on a hard-limit (free) or an overage (pro) account. Afterwards: the ledger invariants hold for
+ * credits and tokens; a refused event wrote nothing in either unit; every recorded event's model
+ * tokens were taken from the plan's token allowance by exactly one token entry (spent + overage =
+ * its tokens), and an overage plan refused nothing; each task's creditsUsed equals the sum of its
+ * recorded events, its lines add up to it, and the running total answered with its last event (in
+ * ledger order) equals it.
  */
 const db = testDb();
 afterAll(() => db.destroy());
@@ -45,6 +47,7 @@ const item: fc.Arbitrary<UsageItemInput> = fc.oneof(
     cache_write_tokens: fc.constant(0), cache_read_tokens: fc.constant(0), images: fc.integer({ min: 0, max: 8 }),
   }),
 );
+const tokensOf = (row: any) => BigInt(row.input_tokens) + BigInt(row.output_tokens) + BigInt(row.cache_write_tokens) + BigInt(row.cache_read_tokens);
 const event = fc.record({ items: fc.array(item, { minLength: 1, maxLength: 4 }), agent: fc.boolean(), task: fc.option(fc.constantFrom(...TASKS), { nil: null }) });
 
 describe('usage units and tasks (property)', () => {
@@ -57,10 +60,10 @@ describe('usage units and tasks (property)', () => {
   });
 
   it('keeps the ledger invariants, and every task total equals its events, its lines and its last running total', async () => {
-    const seen = { recorded: 0, refused: 0, withMinutes: 0, withImages: 0 };
+    const seen = { recorded: 0, refused: 0, refusedForTokens: 0, tokenOverage: 0, withMinutes: 0, withImages: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(event, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (groups) => {
-        const account = await createAccount(db, { name: 'units property', plan: 'free' });
+      fc.asyncProperty(fc.constantFrom('free', 'pro'), fc.array(fc.array(event, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (plan, groups) => {
+        const account = await createAccount(db, { name: 'units property', plan });
         const answers: Array<{ task: string | null; transactionId: string; total: number | undefined }> = [];
         for (const group of groups) {
           await Promise.all(
@@ -76,8 +79,9 @@ describe('usage units and tasks (property)', () => {
                 answers.push({ task: e.task, transactionId: recorded.body.transaction_id, total: recorded.body.task_total_credits });
                 expect(recorded.body.task_total_credits === undefined).toBe(e.task === null);
               } catch (error) {
-                if (!(error instanceof AppError && error.status === 402)) throw error;
+                if (!(error instanceof AppError && error.status === 402 && plan === 'free')) throw error;
                 seen.refused += 1;
+                if (error.code === 'insufficient_tokens') seen.refusedForTokens += 1;
               }
             }),
           );
@@ -85,6 +89,14 @@ describe('usage units and tasks (property)', () => {
         await expectLedgerInvariants(db, account.id);
         const recordedEvents = await db('usage_events').where({ account_id: account.id });
         expect(recordedEvents).toHaveLength(answers.length); // refusals wrote nothing
+        const tokenEntries = await db('ledger_entries').where({ account_id: account.id, unit: 'tokens', type: 'usage' });
+        const withTokens = recordedEvents.filter((row: any) => tokensOf(row) > 0n);
+        expect(tokenEntries.map((entry: any) => entry.reference).sort()).toEqual(withTokens.map((row: any) => row.id).sort());
+        for (const entry of tokenEntries) {
+          const recorded = recordedEvents.find((row: any) => row.id === entry.reference);
+          expect(-BigInt(entry.amount) + BigInt(entry.overage)).toBe(tokensOf(recorded));
+          if (BigInt(entry.overage) > 0n) seen.tokenOverage += 1;
+        }
 
         for (const task of TASKS) {
           const mine = recordedEvents.filter((row: any) => row.task_id === task);
@@ -104,6 +116,8 @@ describe('usage units and tasks (property)', () => {
     );
     expect(seen.recorded).toBeGreaterThan(20);
     expect(seen.refused).toBeGreaterThan(0);
+    expect(seen.refusedForTokens).toBeGreaterThan(0);
+    expect(seen.tokenOverage).toBeGreaterThan(0);
     expect(seen.withMinutes).toBeGreaterThan(0);
     expect(seen.withImages).toBeGreaterThan(0);
   });
