@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import type { Unit } from './compute/burn-order';
+import { findExpiredGrantIds } from './ledger.queries';
 import { reduceGrantWithEntry, type Posted } from './ledger.service';
 
 /**
@@ -7,16 +8,9 @@ import { reduceGrantWithEntry, type Posted } from './ledger.service';
  * one `expiry` ledger entry per grant, keyed by grant, so running it twice expires once.
  */
 export async function expireGrants(db: Db, accountId: string, asOf: Date, units: Unit[] = ['credits', 'tokens']): Promise<Posted[]> {
-  const expired: Array<{ id: string }> = await db('grants')
-    .where({ account_id: accountId })
-    .whereIn('unit', units)
-    .where('remaining', '>', 0)
-    .whereNotNull('expires_at')
-    .where('expires_at', '<=', asOf)
-    .orderBy([{ column: 'expires_at' }, { column: 'id' }])
-    .select('id');
+  const expired = await findExpiredGrantIds(db, accountId, asOf, units);
   const posted: Posted[] = [];
-  for (const { id } of expired) {
+  for (const id of expired) {
     const result = await reduceGrantWithEntry(db, {
       grantId: id,
       amount: 'all',

@@ -1,6 +1,6 @@
 import { microToCredits } from '../shared/amounts';
 import type { Unit } from './compute/burn-order';
-import type { GrantRow, LedgerEntryRow } from './ledger.queries';
+import type { GrantRow, LedgerEntryRow } from './ledger.rows';
 
 /** Quantities of a unit as the API shows them: credits exactly from micro-credits, tokens as is. */
 export function quantityOf(unit: Unit, value: bigint | string): number {

@@ -1,51 +1,38 @@
 import type { Db } from '../db/knex';
-import type { GrantKind, Unit } from './compute/burn-order';
+import type { Unit } from './compute/burn-order';
+import {
+  balanceRow,
+  grantRow,
+  ledgerEntryRow,
+  positionOf,
+  type GrantReductionRow,
+  type GrantRow,
+  type LedgerEntryRow,
+  type LedgerPosition,
+  type NewGrant,
+  type NewLedgerEntry,
+} from './ledger.rows';
 
-export interface LedgerEntryRow {
-  id: string;
-  account_id: string;
-  unit: Unit;
-  seq: string;
-  type: string;
-  amount: string;
-  overage: string;
-  balance_after: string;
-  idempotency_key: string;
-  request_hash: string | null;
-  description: string | null;
-  reference: string | null;
-  grant_id: string | null;
-  burns: Array<{ grant_id: string; amount: number }> | null;
-  effective_at: Date;
-  created_at: Date;
-}
-
-export interface GrantRow {
-  id: string;
-  account_id: string;
-  unit: Unit;
-  kind: GrantKind;
-  priority: number;
-  amount: string;
-  remaining: string;
-  starts_at: Date;
-  expires_at: Date | null;
-  source: string | null;
-  description: string | null;
-  created_at: Date;
-}
+/**
+ * The ledger's statements on balances, grants and ledger entries. Writes take rows made by the
+ * mappers in ledger.rows.ts; only ledger.service.ts calls the writes (the rules live there).
+ */
+export type { GrantRow, LedgerEntryRow } from './ledger.rows';
 
 /** Locks the account's balance row for this unit: every grant and ledger change holds it. */
-export async function lockBalance(db: Db, accountId: string, unit: Unit): Promise<{ balance: bigint; lastSeq: bigint } | null> {
+export async function lockBalance(db: Db, accountId: string, unit: Unit): Promise<LedgerPosition | null> {
   const row = await db('balances').where({ account_id: accountId, unit }).forUpdate().first('balance', 'last_seq');
-  return row ? { balance: BigInt(row.balance), lastSeq: BigInt(row.last_seq) } : null;
+  return row ? positionOf(row) : null;
 }
 
 export async function insertBalanceRows(db: Db, accountId: string): Promise<void> {
-  await db('balances').insert([
-    { account_id: accountId, unit: 'credits' },
-    { account_id: accountId, unit: 'tokens' },
-  ]);
+  const empty = { balance: 0n, lastSeq: 0n };
+  await db('balances').insert([balanceRow(accountId, 'credits', empty), balanceRow(accountId, 'tokens', empty)]);
+}
+
+export async function updateBalance(db: Db, accountId: string, unit: Unit, position: LedgerPosition): Promise<void> {
+  const { balance, last_seq } = balanceRow(accountId, unit, position);
+  await db('balances').where({ account_id: accountId, unit }).update({ balance, last_seq });
 }
 
 export async function findEntryByKey(db: Db, accountId: string, idempotencyKey: string): Promise<LedgerEntryRow | null> {
@@ -56,35 +43,61 @@ export async function findEntry(db: Db, accountId: string, entryId: string): Pro
   return (await db<LedgerEntryRow>('ledger_entries').where({ account_id: accountId, id: entryId }).first()) ?? null;
 }
 
-export async function appendEntry(
-  db: Db,
-  entry: Omit<LedgerEntryRow, 'seq' | 'balance_after' | 'created_at' | 'amount' | 'overage' | 'burns'> & { amount: bigint },
-  current: { balance: bigint; lastSeq: bigint },
-): Promise<LedgerEntryRow> {
-  const balanceAfter = current.balance + entry.amount;
-  const seq = current.lastSeq + 1n;
-  await db('balances')
-    .where({ account_id: entry.account_id, unit: entry.unit })
-    .update({ balance: balanceAfter.toString(), last_seq: seq.toString() });
-  const [row] = await db<LedgerEntryRow>('ledger_entries')
-    .insert({ ...entry, amount: entry.amount.toString(), seq: seq.toString(), balance_after: balanceAfter.toString() })
-    .returning('*');
+export async function insertEntry(db: Db, entry: NewLedgerEntry): Promise<LedgerEntryRow> {
+  const [row] = await db<LedgerEntryRow>('ledger_entries').insert(ledgerEntryRow(entry)).returning('*');
   return row!;
 }
 
-export async function insertGrant(db: Db, grant: Omit<GrantRow, 'created_at' | 'amount' | 'remaining'> & { amount: bigint }): Promise<GrantRow> {
-  const [row] = await db<GrantRow>('grants')
-    .insert({ ...grant, amount: grant.amount.toString(), remaining: grant.amount.toString() })
-    .returning('*');
+/** One multi-row INSERT (the close writes every account's entries this way). */
+export async function insertEntries(db: Db, entries: NewLedgerEntry[]): Promise<void> {
+  if (entries.length) await db('ledger_entries').insert(entries.map(ledgerEntryRow));
+}
+
+export async function insertGrant(db: Db, grant: NewGrant): Promise<GrantRow> {
+  const [row] = await db<GrantRow>('grants').insert(grantRow(grant)).returning('*');
   return row!;
+}
+
+export async function insertGrants(db: Db, grants: NewGrant[]): Promise<void> {
+  if (grants.length) await db('grants').insert(grants.map(grantRow));
 }
 
 export async function findGrant(db: Db, grantId: string): Promise<GrantRow | null> {
   return (await db<GrantRow>('grants').where({ id: grantId }).first()) ?? null;
 }
 
-export async function reduceGrant(db: Db, grantId: string, amount: bigint): Promise<void> {
-  await db('grants').where({ id: grantId }).update({ remaining: db.raw('remaining - ?::bigint', [amount.toString()]) });
+/** Takes each row's amount out of its grant's remaining, in one statement. */
+export async function reduceGrants(db: Db, reductions: GrantReductionRow[]): Promise<void> {
+  if (!reductions.length) return;
+  const values = reductions.map(() => '(?, ?::bigint)').join(', ');
+  await db.raw(
+    `update grants g set remaining = g.remaining - v.amount from (values ${values}) as v(id, amount) where g.id = v.id`,
+    reductions.flatMap((row) => [row.id, row.amount]),
+  );
+}
+
+export type OpenGrantRow = Pick<GrantRow, 'id' | 'unit' | 'kind' | 'source' | 'remaining' | 'expires_at'>;
+
+/** Grants with something left, oldest first (the order the close writes its entries in). */
+export async function findOpenGrants(db: Db, accountId: string): Promise<OpenGrantRow[]> {
+  return db<GrantRow>('grants')
+    .where({ account_id: accountId })
+    .where('remaining', '>', 0)
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .select('id', 'unit', 'kind', 'source', 'remaining', 'expires_at');
+}
+
+/** Ids of grants with something left that stopped being spendable at or before `asOf`, soonest first. */
+export async function findExpiredGrantIds(db: Db, accountId: string, asOf: Date, units: Unit[]): Promise<string[]> {
+  const rows: Array<{ id: string }> = await db('grants')
+    .where({ account_id: accountId })
+    .whereIn('unit', units)
+    .where('remaining', '>', 0)
+    .whereNotNull('expires_at')
+    .where('expires_at', '<=', asOf)
+    .orderBy([{ column: 'expires_at' }, { column: 'id' }])
+    .select('id');
+  return rows.map((row) => row.id);
 }
 
 /** Σ remaining of grants spendable at `at`, per unit. */

@@ -1,16 +1,31 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { inTransaction } from '../db/transaction';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { DEFAULT_PRIORITY, type GrantKind, type Unit } from './compute/burn-order';
-import { appendEntry, findEntryByKey, findGrant, insertGrant, lockBalance, reduceGrant, type GrantRow, type LedgerEntryRow } from './ledger.queries';
+import {
+  findEntryByKey,
+  findGrant,
+  insertEntries,
+  insertEntry,
+  insertGrant,
+  insertGrants,
+  lockBalance,
+  reduceGrants,
+  updateBalance,
+} from './ledger.queries';
+import { grantReductionRows, type EntryType, type GrantRow, type LedgerEntryRow, type LedgerPosition, type NewGrant, type NewLedgerEntry } from './ledger.rows';
 
 /**
- * Every change of a balance goes through here or through `settle_debit` (the hot path): lock
- * the balance row, look for the idempotency key, change grants, append one ledger entry.
+ * The ledger module (ledger.service.ts: the rules; ledger.queries.ts: the statements;
+ * ledger.rows.ts: the row shapes and their mappers). Every change to balances, grants and ledger
+ * entries goes through here or through the `settle_debit_batch` SQL function (migrations/sql/
+ * settle-debit-tokens.ts; debits, hold captures and placements call it, a single debit as a batch
+ * of one), which is the only implementation of the hot-path rules: burn order, spendable at the
+ * event's time, holds, overage, hard limits, model tokens. Here: lock the balance row, look for the
+ * idempotency key, change grants, append the ledger entry with the next sequence number.
  */
-export type EntryType = 'grant' | 'purchase' | 'deposit' | 'voucher' | 'debit' | 'usage' | 'expiry' | 'refund' | 'adjustment' | 'rollover';
-
 export interface Posted {
   entry: LedgerEntryRow;
   grant: GrantRow | null;
@@ -26,6 +41,13 @@ export function checkReplay(existing: { requestHash: string | null; idempotencyK
       'idempotency_conflict',
     );
   }
+}
+
+/** Appends one entry after the account's newest: the next sequence number, the balance moved by `amount`. */
+async function appendEntry(db: Db, entry: Omit<NewLedgerEntry, 'seq' | 'balanceAfter'>, current: LedgerPosition): Promise<LedgerEntryRow> {
+  const next = { balance: current.balance + entry.amount, lastSeq: current.lastSeq + 1n };
+  await updateBalance(db, entry.accountId, entry.unit, next);
+  return insertEntry(db, { ...entry, seq: next.lastSeq, balanceAfter: next.balance });
 }
 
 export interface CreditInput {
@@ -58,13 +80,13 @@ export function postCredit(db: Db, input: CreditInput): Promise<Posted> {
     const now = input.effectiveAt ?? new Date();
     const grant = await insertGrant(trx, {
       id: newId('grt'),
-      account_id: input.accountId,
+      accountId: input.accountId,
       unit: input.unit,
       kind: input.kind,
       priority: input.priority ?? DEFAULT_PRIORITY[input.kind],
       amount: input.amount,
-      starts_at: input.startsAt ?? now,
-      expires_at: input.expiresAt ?? null,
+      startsAt: input.startsAt ?? now,
+      expiresAt: input.expiresAt ?? null,
       source: input.source ?? null,
       description: input.description ?? null,
     });
@@ -72,16 +94,16 @@ export function postCredit(db: Db, input: CreditInput): Promise<Posted> {
       trx,
       {
         id: newId('txn'),
-        account_id: input.accountId,
+        accountId: input.accountId,
         unit: input.unit,
         type: input.type,
         amount: input.amount,
-        idempotency_key: input.idempotencyKey,
-        request_hash: input.requestHash ?? null,
+        idempotencyKey: input.idempotencyKey,
+        requestHash: input.requestHash ?? null,
         description: input.description ?? null,
         reference: input.reference ?? null,
-        grant_id: grant.id,
-        effective_at: now,
+        grantId: grant.id,
+        effectiveAt: now,
       },
       current,
     );
@@ -115,24 +137,48 @@ export async function reduceGrantWithEntry(db: Db, input: GrantReductionInput): 
     const remaining = BigInt(grant.remaining);
     const take = input.amount === 'all' || input.amount > remaining ? remaining : input.amount;
     if (take === 0n) return null;
-    await reduceGrant(trx, grant.id, take);
+    await reduceGrants(trx, grantReductionRows([{ grantId: grant.id, amount: take }]));
     const entry = await appendEntry(
       trx,
       {
         id: newId('txn'),
-        account_id: grant.account_id,
+        accountId: grant.account_id,
         unit: grant.unit,
         type: input.type,
         amount: -take,
-        idempotency_key: input.idempotencyKey,
-        request_hash: null,
+        idempotencyKey: input.idempotencyKey,
+        requestHash: null,
         description: input.description ?? null,
         reference: input.reference ?? null,
-        grant_id: grant.id,
-        effective_at: input.effectiveAt ?? new Date(),
+        grantId: grant.id,
+        effectiveAt: input.effectiveAt ?? new Date(),
       },
       current!,
     );
     return { entry, grant: { ...grant, remaining: (remaining - take).toString() }, replayed: false };
   });
+}
+
+/**
+ * Changes to one account's ledger planned in memory (the period close: rollover, expiry, the next
+ * period's grants), with the entries' sequence numbers and running balances already assigned
+ * from the positions read under the balance-row locks, and the positions they end at.
+ */
+export interface PlannedChanges {
+  grants: NewGrant[];
+  reductions: Array<{ grantId: string; amount: bigint }>;
+  entries: NewLedgerEntry[];
+  positions: Record<Unit, LedgerPosition>;
+}
+
+/**
+ * Writes planned changes with one statement per table (and one per balance row), whatever their
+ * number: the close of 100k accounts stays a handful of statements per account. The caller holds
+ * the account's balance-row locks, taken before it read what it planned from.
+ */
+export async function applyPlannedChanges(trx: Knex.Transaction, accountId: string, changes: PlannedChanges): Promise<void> {
+  await insertGrants(trx, changes.grants);
+  await reduceGrants(trx, grantReductionRows(changes.reductions));
+  await insertEntries(trx, changes.entries);
+  for (const unit of ['credits', 'tokens'] as const) await updateBalance(trx, accountId, unit, changes.positions[unit]);
 }

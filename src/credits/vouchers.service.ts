@@ -17,7 +17,7 @@ interface VoucherRow {
   created_at: Date;
 }
 
-export function voucherView(row: VoucherRow) {
+function voucherView(row: VoucherRow) {
   return {
     id: row.id,
     code: row.code,

@@ -5,8 +5,8 @@ import type { Config } from '../config/config';
  * The month-end close (1st of the month, 00:05 UTC) and the hourly overage report, as
  * server-side Temporal Schedules (created at worker start by src/worker/schedules.ts).
  */
-export const CLOSE_SCHEDULE_ID = 'settle:month-end-close';
-export const OVERAGE_SCHEDULE_ID = 'settle:hourly-overage';
+const CLOSE_SCHEDULE_ID = 'settle:month-end-close';
+const OVERAGE_SCHEDULE_ID = 'settle:hourly-overage';
 
 export function periodScheduleDefinitions(config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>): ScheduleOptions[] {
   return [

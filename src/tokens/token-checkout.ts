@@ -7,7 +7,7 @@ import { requestHash } from '../shared/request-hash';
 import { findTokenPack } from './token-packs';
 
 /** The 201 body of POST /v1/tokens/checkout: the credit purchase's answer, counted in tokens. */
-export function tokenPurchaseCreatedBody(order: PaymentOrderRow) {
+function tokenPurchaseCreatedBody(order: PaymentOrderRow) {
   return {
     purchase_id: order.id,
     checkout_url: order.checkout_url,

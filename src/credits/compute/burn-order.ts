@@ -1,6 +1,10 @@
 /**
- * Which grants a debit spends (ARCHITECTURE.md invariants 4 and 5). Pure; the database function
- * `settle_debit` applies the same rule and the property test checks that they agree.
+ * Which grants a debit spends (ARCHITECTURE.md invariants 4 and 5): the test oracle. Production
+ * debits never run this code: for speed the rule runs only inside the `settle_debit_batch` SQL
+ * function (its ORDER BY over grants, migrations/sql). The tests hold the two equal:
+ * test/unit/burn-order-sql.test.ts on a table of ties, the property tests (test/property) on random
+ * ledgers. No TypeScript writer spends grants by this order: the close and refunds take from
+ * named grants.
  *
  * Spendable at `at`: remaining > 0, started, not expired. Order: priority (0 first), then the
  * soonest expiry (never-expiring last), then the oldest, then id for a total order.
