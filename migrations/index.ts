@@ -28,6 +28,7 @@ import * as settleHoldBatch from './20261204000104_settle_hold_batch';
 import * as createTokenPacks from './20261204000140_create_token_packs';
 import * as directPurchasePaymentMethod from './20261204000141_direct_purchase_payment_method';
 import * as debitTakesModelTokens from './20261204000180_debit_takes_model_tokens';
+import * as ledgerKeysOnlyWhenGiven from './20261204000181_ledger_keys_only_when_given';
 
 export interface Migration {
   name: string;
@@ -66,4 +67,5 @@ export const migrations: Migration[] = [
   { name: '20261204000140_create_token_packs', ...createTokenPacks },
   { name: '20261204000141_direct_purchase_payment_method', ...directPurchasePaymentMethod },
   { name: '20261204000180_debit_takes_model_tokens', ...debitTakesModelTokens },
+  { name: '20261204000181_ledger_keys_only_when_given', ...ledgerKeysOnlyWhenGiven },
 ];

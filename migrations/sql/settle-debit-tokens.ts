@@ -16,6 +16,9 @@
  *   tokens row and grants only when a debit needs them. Items apply in the order given within an
  *   account, whatever their unit; accounts in one fixed order, so batches cannot deadlock.
  * - The result has two more columns, the tokens' balance after and overage.
+ * - Fewer bytes per debit: a debit whose request sent no idempotency key stores none (the key
+ *   index is partial, migration 20261204000181), and the request hash is stored as its first 128
+ *   bits (32 hex digits; src/shared/request-hash.ts `sameRequest` compares that much).
  *
  * This SQL is the only implementation of the debit rules (burn order, spendable at the event's
  * time, holds reserving credits, the alerts); src/credits/compute/burn-order.ts is the model the
@@ -160,16 +163,19 @@ begin
     end if;
 
     -- a key is used once per account: by an earlier debit of this batch, or in the ledger
-    k := array_position(a_keys, it.key);
-    if k is not null then
-      return query select i, 'replay'::text, a_key_entries[k], null::bigint, null::bigint, null::bigint, null::bigint, a_key_hashes[k], null::integer, null::bigint, null::bigint;
-      continue;
-    end if;
-    select e.id, e.request_hash into v_existing
-      from ledger_entries e where e.account_id = it.account_id and e.idempotency_key = it.key;
-    if found then
-      return query select i, 'replay'::text, v_existing.id, null::bigint, null::bigint, null::bigint, null::bigint, v_existing.request_hash, null::integer, null::bigint, null::bigint;
-      continue;
+    -- (a request that sent no key has none: nothing to look for, never a replay)
+    if it.key is not null then
+      k := array_position(a_keys, it.key);
+      if k is not null then
+        return query select i, 'replay'::text, a_key_entries[k], null::bigint, null::bigint, null::bigint, null::bigint, a_key_hashes[k], null::integer, null::bigint, null::bigint;
+        continue;
+      end if;
+      select e.id, e.request_hash into v_existing
+        from ledger_entries e where e.account_id = it.account_id and e.idempotency_key = it.key;
+      if found then
+        return query select i, 'replay'::text, v_existing.id, null::bigint, null::bigint, null::bigint, null::bigint, v_existing.request_hash, null::integer, null::bigint, null::bigint;
+        continue;
+      end if;
     end if;
 
     -- Late usage may land in the open period, never in one already closed.
@@ -336,16 +342,18 @@ begin
       w_overages := w_overages || (v_amounts[t] - v_covered[t]);
       w_balances_after := w_balances_after || s_balance[s];
       w_keys := w_keys || case when t = 1 then it.key else 'tokens:' || it.key end;
-      w_hashes := w_hashes || it.hash;
+      w_hashes := w_hashes || left(it.hash, 32);
       w_descriptions := w_descriptions || case when t = 1 then it.description else 'Model tokens' end;
       w_references := w_references || it.reference;
       w_burns := w_burns || v_burns;
       w_effective := w_effective || it.at;
     end loop;
 
-    a_keys := a_keys || it.key;
-    a_key_entries := a_key_entries || it.entry_id;
-    a_key_hashes := a_key_hashes || it.hash;
+    if it.key is not null then
+      a_keys := a_keys || it.key;
+      a_key_entries := a_key_entries || it.entry_id;
+      a_key_hashes := a_key_hashes || left(it.hash, 32);
+    end if;
     if it.usage is not null then
       w_usage := array_append(w_usage, it.usage || jsonb_build_object(
         'ledger_entry_id', it.entry_id, 'overage', v_amounts[1] - v_covered[1], 'balance_after', v_balances[1], 'created_at', now()));

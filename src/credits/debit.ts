@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import { GENERATED_KEY_PREFIX } from '../shared/request-hash';
 import type { PublisherAccrualInsert } from '../payouts/usage-accruals';
 import type { Unit } from './compute/burn-order';
 import type { UsageEventInsert, UsageItemInsert } from './usage-rows';
@@ -56,7 +57,8 @@ export function debitItemOf(request: DebitRequest) {
     account_id: request.accountId,
     unit: request.unit,
     amount: request.amount,
-    key: request.idempotencyKey,
+    // A request that sent no key cannot be replayed: its debit stores no key (nor an index entry).
+    key: request.idempotencyKey.startsWith(GENERATED_KEY_PREFIX) ? null : request.idempotencyKey,
     hash: request.requestHash,
     type: request.type,
     description: request.description,

@@ -16,7 +16,8 @@ export interface LedgerEntryRow {
   amount: string;
   overage: string;
   balance_after: string;
-  idempotency_key: string;
+  /** null for a debit whose request sent no key (it cannot be replayed) */
+  idempotency_key: string | null;
   request_hash: string | null;
   description: string | null;
   reference: string | null;

@@ -15,6 +15,7 @@ import {
   reduceGrants,
   updateBalance,
 } from './ledger.queries';
+import { sameRequest } from '../shared/request-hash';
 import { grantReductionRows, type EntryType, type GrantRow, type LedgerEntryRow, type LedgerPosition, type NewGrant, type NewLedgerEntry } from './ledger.rows';
 
 /**
@@ -34,7 +35,7 @@ export interface Posted {
 
 /** Same key + same request → the original; same key + another request → 409. */
 export function checkReplay(existing: { requestHash: string | null; idempotencyKey: string }, requestHash: string | null): void {
-  if (existing.requestHash !== requestHash) {
+  if (!sameRequest(existing.requestHash, requestHash)) {
     throw new ConflictError(
       'This Idempotency-Key was already used with a different request; use a new key for a new request',
       { idempotency_key: existing.idempotencyKey.replace(/^req:/, '') },
@@ -74,7 +75,7 @@ export function postCredit(db: Db, input: CreditInput): Promise<Posted> {
     if (!current) throw new NotFoundError('Account', input.accountId);
     const existing = await findEntryByKey(trx, input.accountId, input.idempotencyKey);
     if (existing) {
-      checkReplay({ requestHash: existing.request_hash, idempotencyKey: existing.idempotency_key }, input.requestHash ?? null);
+      checkReplay({ requestHash: existing.request_hash, idempotencyKey: input.idempotencyKey }, input.requestHash ?? null);
       return { entry: existing, grant: existing.grant_id ? await findGrant(trx, existing.grant_id) : null, replayed: true };
     }
     const now = input.effectiveAt ?? new Date();

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request } from 'express';
 import { ValidationError } from '../shared/errors';
-import { requestHash } from '../shared/request-hash';
+import { GENERATED_KEY_PREFIX, requestHash } from '../shared/request-hash';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
@@ -15,7 +15,7 @@ export function idempotencyKeyOf(req: Request, bodyKey?: string): { key: string;
     throw new ValidationError('Idempotency-Key header and idempotency_key differ; send one of them', { field: 'idempotency_key' });
   }
   const key = header ?? bodyKey;
-  if (key === undefined) return { key: `auto:${crypto.randomUUID()}`, given: false };
+  if (key === undefined) return { key: `${GENERATED_KEY_PREFIX}${crypto.randomUUID()}`, given: false };
   if (key.length < 1 || key.length > 255) throw new ValidationError('Idempotency-Key must be 1 to 255 characters', { field: 'idempotency_key' });
   return { key: `req:${key}`, given: true };
 }
