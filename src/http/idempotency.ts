@@ -7,7 +7,8 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 /**
  * The request's idempotency key: the `Idempotency-Key` header or `idempotency_key` in the body.
- * Without one the request still gets a unique key, so every ledger entry carries one.
+ * Without one the request gets a made-up unique key (GENERATED_KEY_PREFIX): other records keyed by
+ * it stay distinct, while a debit stores none, since such a request can never be replayed.
  */
 export function idempotencyKeyOf(req: Request, bodyKey?: string): { key: string; given: boolean } {
   const header = req.get(IDEMPOTENCY_HEADER);
