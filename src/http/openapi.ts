@@ -78,6 +78,7 @@ export function buildOpenApiDocument(routes: RouteSpec[], info: { version: strin
     const operation: Record<string, unknown> = {
       operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
       parameters: parameters(route),
       responses,

@@ -27,6 +27,8 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** Express-style path, e.g. `/v1/admin/accounts/:id`. */
   path: string;
   summary: string;
+  /** Longer text for the OpenAPI operation, where the summary cannot say enough. */
+  description?: string;
   tag: string;
   access: Access | Access[];
   body?: B;

@@ -97,6 +97,10 @@ export const creditRoutes = [
     method: 'post',
     path: '/v1/usage',
     summary: 'Meter one request: price it server-side and debit it (402 when credits run out)',
+    description:
+      'Prices the items and debits the credits in one database call. Model lines also spend the plan’s monthly token allowance in the same call ' +
+      '(all four token kinds count); on a plan without overage a request beyond it is a 402 `insufficient_tokens` and writes nothing, on a plan ' +
+      'with overage the tokens beyond it are recorded as token overage.',
     tag: 'Credits',
     access: 'account',
     idempotencyKey: true,
