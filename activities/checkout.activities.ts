@@ -7,7 +7,7 @@ import type { PaymentEvent, ReconcileResult, RefundOutcome, SettleOutcome } from
 import { closeOrder, noteAsyncPayment, settlePayment } from '../src/checkout/settle.service';
 import { applyRefund } from '../src/checkout/refund.service';
 import { drainInbox } from '../src/checkout/webhook-dispatch';
-import { reconcilePaidSessions } from '../src/checkout/reconcile.service';
+import { reconcileDirectPurchases, reconcilePaidSessions } from '../src/checkout/reconcile.service';
 import { stripeSessionLister, type CompletedSessionLister } from '../src/integrations/stripe/checkout';
 import { AppError } from '../src/shared/errors';
 
@@ -66,19 +66,22 @@ export function createCheckoutActivities(deps: CheckoutActivityDeps) {
       );
     },
 
-    /** Missed webhooks: paid Checkout Sessions with a pending order get their checkoutToCredit. */
-    reconcilePaidCheckouts(input: { lookbackHours?: number }): Promise<ReconcileResult['sessions']> {
+    /**
+     * Missed webhooks: paid Checkout Sessions with a pending order get their checkoutToCredit, and
+     * so do pending direct purchases whose PaymentIntent succeeded (in this activity, so the
+     * reconcile workflow's commands stay as they were).
+     */
+    async reconcilePaidCheckouts(input: { lookbackHours?: number }): Promise<ReconcileResult['sessions']> {
       const temporal = requireTemporal(deps);
       const hours = input.lookbackHours ?? deps.config.CHECKOUT_RECONCILE_LOOKBACK_HOURS;
-      return reconcilePaidSessions(
-        {
-          db: deps.db,
-          temporal,
-          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-          listSessions: deps.listCompletedSessions ?? stripeSessionLister(deps.stripe),
-        },
-        new Date(Date.now() - hours * 3600_000),
+      const since = new Date(Date.now() - hours * 3600_000);
+      const taskQueue = deps.config.TEMPORAL_TASK_QUEUE;
+      const sessions = await reconcilePaidSessions(
+        { db: deps.db, temporal, taskQueue, listSessions: deps.listCompletedSessions ?? stripeSessionLister(deps.stripe) },
+        since,
       );
+      const direct = await reconcileDirectPurchases({ db: deps.db, stripe: deps.stripe, temporal, taskQueue }, since);
+      return { ...sessions, direct };
     },
   };
 }

@@ -72,7 +72,10 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
       return overageAccountsPage(deps.db, input.afterId, input.limit);
     },
 
-    /** The hourly report for a page of accounts; returns failures instead of failing the page. */
+    /**
+     * The hourly report (credits and tokens, each on its meter) for a page of accounts; returns
+     * failures instead of failing the page.
+     */
     async reportHourlyOverage(input: { accounts: Array<{ id: string; period: string }>; at: string }) {
       const window = hourWindow(new Date(input.at));
       const failures: CloseFailure[] = [];
@@ -81,7 +84,7 @@ export function createPeriodActivities(deps: { config: Config; db: Knex; stripe:
         heartbeat({ index });
         try {
           const result = await reportOverage(deps, { accountId: account.id, period: account.period, window: `h${window}` });
-          if (result.sent > 0n) reported++;
+          if (result.sent > 0n || result.sentTokens > 0n) reported++;
         } catch (error) {
           failures.push({ account_id: account.id, reason: reasonOf(error) });
         }

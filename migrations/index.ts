@@ -27,8 +27,12 @@ import * as settleCaptureBatch from './20261204000103_settle_capture_batch';
 import * as settleHoldBatch from './20261204000104_settle_hold_batch';
 import * as createTokenPacks from './20261204000140_create_token_packs';
 import * as directPurchasePaymentMethod from './20261204000141_direct_purchase_payment_method';
+import * as createUsageDaily from './20261204000150_create_usage_daily';
+import * as reportTokenOverage from './20261204000160_report_token_overage';
 import * as debitTakesModelTokens from './20261204000180_debit_takes_model_tokens';
 import * as ledgerKeysOnlyWhenGiven from './20261204000181_ledger_keys_only_when_given';
+import * as usageItemsWithoutReportIndex from './20261204000182_usage_items_without_report_index';
+import * as breakdownStoredOnce from './20261204000190_breakdown_stored_once';
 
 export interface Migration {
   name: string;
@@ -66,6 +70,10 @@ export const migrations: Migration[] = [
   { name: '20261204000132_index_usage_by_task', ...indexUsageByTask },
   { name: '20261204000140_create_token_packs', ...createTokenPacks },
   { name: '20261204000141_direct_purchase_payment_method', ...directPurchasePaymentMethod },
+  { name: '20261204000150_create_usage_daily', ...createUsageDaily },
+  { name: '20261204000160_report_token_overage', ...reportTokenOverage },
   { name: '20261204000180_debit_takes_model_tokens', ...debitTakesModelTokens },
   { name: '20261204000181_ledger_keys_only_when_given', ...ledgerKeysOnlyWhenGiven },
+  { name: '20261204000182_usage_items_without_report_index', ...usageItemsWithoutReportIndex },
+  { name: '20261204000190_breakdown_stored_once', ...breakdownStoredOnce },
 ];

@@ -52,6 +52,8 @@ export interface PlanRow {
   included_tokens: string;
   overage_allowed: boolean;
   overage_price_minor_per_credit: string;
+  /** token overage price per 1,000,000 tokens (issue 15); optional in writes, which then keep it (default 0) */
+  overage_price_minor_per_million_tokens?: string;
   agent_limit: number | null;
   rollover_fraction: string;
   features: string[];

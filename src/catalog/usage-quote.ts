@@ -17,13 +17,17 @@ export interface UsageQuote {
   overage_if_charged: number;
   would_exceed: boolean;
   overage_allowed: boolean;
+  tokens: number;
+  tokens_available: number;
+  would_exceed_tokens: boolean;
 }
 
 /**
  * POST /v1/usage/quote: what POST /v1/usage would charge for the same body (seed 000's "exact
  * cost before execution"), priced and validated by the very code that charges it, with nothing
  * written. `would_exceed`: the charge is more than the credits available (spendable grants minus
- * active holds): a 402 on a plan without overage, overage on one with it.
+ * active holds): a 402 on a plan without overage, overage on one with it. `would_exceed_tokens`:
+ * the same for the model tokens, on a plan with a monthly token allowance.
  */
 export async function quoteUsage(db: Knex, input: Omit<UsageInput, 'idempotencyKey' | 'requestHash'>): Promise<UsageQuote> {
   const account = await findAccount(db, input.accountId);
@@ -34,6 +38,7 @@ export async function quoteUsage(db: Knex, input: Omit<UsageInput, 'idempotencyK
   const available = balance - held > 0n ? balance - held : 0n;
   const charge = prepared.priced.charged;
   const fromGrants = charge < balance ? charge : balance;
+  const tokens = plan && BigInt(plan.included_tokens) > 0n ? (prepared.request.modelTokens?.amount ?? 0n) : 0n;
   return {
     credits: microToCredits(charge),
     breakdown: breakdownFor(prepared.breakdown, 'customer'),
@@ -43,5 +48,8 @@ export async function quoteUsage(db: Knex, input: Omit<UsageInput, 'idempotencyK
     overage_if_charged: microToCredits(charge - fromGrants),
     would_exceed: charge > available,
     overage_allowed: plan?.overage_allowed ?? false,
+    tokens: Number(tokens),
+    tokens_available: Number(spendable.tokens),
+    would_exceed_tokens: tokens > spendable.tokens,
   };
 }

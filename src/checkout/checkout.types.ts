@@ -18,7 +18,7 @@ export type OrderStatus = 'pending' | 'fulfilled' | 'review' | 'failed' | 'expir
  * Stripe by the reconcile workflow, or an admin marking a manual order paid.
  */
 export interface PaymentEvent {
-  /** evt_… for webhooks, `reconcile:<session id>`, `manual:<purchase id>`, `direct:<payment intent>`; the workflow ignores a repeat. */
+  /** evt_… for webhooks, `reconcile:<session id or payment intent>`, `manual:<purchase id>`, `direct:<payment intent>`; the workflow ignores a repeat. */
   eventId: string;
   kind: 'completed' | 'async_succeeded' | 'async_failed' | 'expired' | 'manual_paid';
   /** direct: the API's own off-session charge of a saved payment method, as Stripe answered it */
@@ -99,5 +99,13 @@ export interface ReconcileInput {
 
 export interface ReconcileResult {
   inbox: { redispatched: number; failed: number };
-  sessions: { listed: number; paid: number; started: number; skipped: number; expired: number };
+  sessions: {
+    listed: number;
+    paid: number;
+    started: number;
+    skipped: number;
+    expired: number;
+    /** pending direct purchases (issue 15) whose PaymentIntent was asked for, those Stripe said succeeded, those it could not answer for */
+    direct?: { checked: number; started: number; failed: number };
+  };
 }

@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import type Stripe from 'stripe';
 import type { CompletedSessionLister } from '../integrations/stripe/checkout';
 import type { PaymentEvent, ReconcileResult } from './checkout.types';
 import { signalCheckout } from './checkout-workflows';
-import { pendingOrdersAmong } from './payment-orders.queries';
+import { pendingOrdersAmong, type PaymentOrderRow } from './payment-orders.queries';
 import { purchaseOfSession } from './webhook-events';
 import { closeOrder } from './settle.service';
 
@@ -42,6 +43,46 @@ export async function reconcilePaidSessions(
   }
   const expired = await expireStaleOrders(deps.db, { since, now: new Date(), paid: new Set(byPurchase.keys()) });
   return { listed: sessions.length, paid: paid.length, started: pending.length, skipped: paid.length - pending.length, expired };
+}
+
+/**
+ * Missed payment_intent.succeeded of direct purchases (a saved card charged off-session that
+ * needed the customer, e.g. 3-D Secure): they have no Checkout Session to list, so each pending
+ * one created inside the lookback asks Stripe for its PaymentIntent; a succeeded one goes to its
+ * checkoutToCredit as the webhook would have sent it (`reconcile:<payment intent>`, credited once
+ * under the ledger key purchase:<id> whoever comes first). Other states wait for their event.
+ */
+export async function reconcileDirectPurchases(
+  deps: { db: Knex; stripe: Stripe; temporal: Client; taskQueue: string },
+  since: Date,
+): Promise<{ checked: number; started: number; failed: number }> {
+  const pending: PaymentOrderRow[] = await deps.db<PaymentOrderRow>('payment_orders')
+    .where({ status: 'pending' })
+    .whereNotNull('payment_method')
+    .whereNotNull('stripe_payment_intent')
+    .where('created_at', '>', since)
+    .orderBy('created_at');
+  let [started, failed] = [0, 0];
+  for (const order of pending) {
+    // One intent Stripe cannot answer for does not hold up the others; the next pass asks again.
+    const intent = await deps.stripe.paymentIntents.retrieve(order.stripe_payment_intent!).catch(() => null);
+    if (!intent) failed++;
+    if (intent?.status !== 'succeeded') continue;
+    const event: PaymentEvent = {
+      eventId: `reconcile:${intent.id}`,
+      kind: 'async_succeeded',
+      source: 'reconcile',
+      amountTotal: String(intent.amount_received),
+      currency: intent.currency,
+      paymentStatus: 'paid',
+      paymentIntent: intent.id,
+      sessionId: null,
+      reference: null,
+    };
+    await signalCheckout(deps.temporal, deps.taskQueue, order, event);
+    started++;
+  }
+  return { checked: pending.length, started, failed };
 }
 
 /** A Checkout Session expires, and Stripe says so within minutes; an hour covers a late event. */

@@ -8,6 +8,7 @@ import { classifyStripeError, createStripeRefund } from '../integrations/stripe/
 import { microToCredits, minorToMajor } from '../shared/amounts';
 import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
+import type { Unit } from '../credits/compute/burn-order';
 import type { RefundOutcome } from './checkout.types';
 import { computeRefundSplit } from './compute/refund-split';
 import { findPaymentOrder, lockPaymentOrder, updateOrderFrom, type PaymentOrderRow } from './payment-orders.queries';
@@ -23,7 +24,14 @@ import {
 } from './refunds.queries';
 import type { RefundObject } from './webhook-events';
 
-export function refundBody(row: RefundRow) {
+/**
+ * A refund as the admin routes answer it. The refund row counts in its purchase's unit: a token
+ * purchase's whole tokens are `tokens_clawed_back` / `tokens_unrecoverable` (with `unit: "tokens"`)
+ * and its credit figures are 0, as on the purchase itself; a credit purchase's answer is unchanged.
+ */
+export function refundBody(row: RefundRow, unit: Unit = 'credits') {
+  const tokens = unit === 'tokens';
+  const credits = (micro: string) => (tokens ? 0 : microToCredits(micro));
   return {
     refund_id: row.id,
     purchase_id: row.purchase_id,
@@ -31,8 +39,9 @@ export function refundBody(row: RefundRow) {
     amount: minorToMajor(row.amount_minor),
     currency: row.currency,
     stripe_refund_id: row.stripe_refund_id,
-    credits_clawed_back: microToCredits(row.credits_clawed_back),
-    credits_unrecoverable: microToCredits(row.credits_unrecoverable),
+    credits_clawed_back: credits(row.credits_clawed_back),
+    credits_unrecoverable: credits(row.credits_unrecoverable),
+    ...(tokens ? { unit: 'tokens' as const, tokens_clawed_back: Number(row.credits_clawed_back), tokens_unrecoverable: Number(row.credits_unrecoverable) } : {}),
     failure_reason: row.failure_reason,
   };
 }

@@ -40,6 +40,8 @@ export const envSchema = z.object({
   STRIPE_API_BASE: z.url().optional(),
   STRIPE_MOCK_PATH: optionalString,
   STRIPE_METER_EVENT_NAME: z.string().min(1).default('settle_overage_credits'),
+  STRIPE_TOKEN_METER_EVENT_NAME: z.string().min(1).default('settle_overage_tokens')
+    .meta({ description: 'Stripe Billing meter event for token overage (value in tokens); must differ from STRIPE_METER_EVENT_NAME' }),
   DUNNING_GRACE_DAYS: z.coerce.number().positive().max(365).default(14)
     .meta({ description: 'days a subscription may stay past_due before the account falls back to free limits (fractions allowed)' }),
   CHECKOUT_SUCCESS_URL: z.url().optional(),
@@ -121,6 +123,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, mode: Mode): Config {
     if (!values.STRIPE_WEBHOOK_SECRET) {
       throw new ConfigError('Invalid configuration: STRIPE_WEBHOOK_SECRET: required when running the api or worker alone');
     }
+  }
+  // One meter summing micro-credits and tokens together would bill them at one price.
+  if (values.STRIPE_TOKEN_METER_EVENT_NAME === values.STRIPE_METER_EVENT_NAME) {
+    throw new ConfigError('Invalid configuration: STRIPE_TOKEN_METER_EVENT_NAME: must differ from STRIPE_METER_EVENT_NAME (tokens and credits are billed on separate meters)');
   }
   if (values.STRIPE_SECRET_KEY && !values.STRIPE_WEBHOOK_SECRET) {
     throw new ConfigError('Invalid configuration: STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');

@@ -4,9 +4,9 @@ import type { Audience } from '../catalog/catalog-views';
 const PROVIDER_COST_FIELD = 'provider_cost_usd';
 
 /**
- * A usage event's lines as `audience` may see them. Lines are stored with their provider cost
- * (replays answer the stored lines), so a customer's copy is made without it at read time; that
- * also covers events recorded before provider costs became operator-only.
+ * A usage event's lines as `audience` may see them. Lines are built with their provider cost
+ * (usage-breakdown.ts, the one formatting for answers and reads), so a customer's copy is made
+ * without it at read time.
  */
 export function breakdownFor(lines: unknown[], audience: Audience): unknown[] {
   if (audience === 'operator') return lines;

@@ -2,6 +2,7 @@ import type { Db } from '../db/knex';
 import { ValidationError } from '../shared/errors';
 import type { Unit } from './compute/burn-order';
 import type { LedgerEntryRow } from './ledger.queries';
+import { usageSums } from './usage-rollup-reads';
 
 export interface Range {
   from: Date | null;
@@ -21,13 +22,8 @@ export async function consumedBetween(db: Db, accountId: string, unit: Unit, fro
 }
 
 export async function tokensUsedBetween(db: Db, accountId: string, from: Date, to: Date): Promise<bigint> {
-  const row = await db('usage_events')
-    .where({ account_id: accountId })
-    .where('occurred_at', '>=', from)
-    .where('occurred_at', '<', to)
-    .select(db.raw('coalesce(sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0)::text as tokens'))
-    .first();
-  return BigInt(row.tokens);
+  const [row] = await usageSums(db, { source: 'events', accountId, from, to, groupBy: null, sums: ['input_tokens', 'output_tokens', 'cache_write_tokens', 'cache_read_tokens'] });
+  return BigInt(row!.input_tokens) + BigInt(row!.output_tokens) + BigInt(row!.cache_write_tokens) + BigInt(row!.cache_read_tokens);
 }
 
 /** `offset` pages are served by skipping rows; past this window callers page with `starting_after`. */
@@ -61,53 +57,53 @@ async function seqOf(db: Db, accountId: string, unit: Unit, entryId: string): Pr
 
 export type UsageGroup = 'day' | 'tool' | 'agent' | 'model' | 'task';
 
-/** Priced usage lines grouped; markup and rounding are event-level and not in any group. */
+/**
+ * Priced usage lines grouped; markup and rounding are event-level and not in any group. Served
+ * from the daily rollup plus the rows not rolled up yet (usage-rollup-reads.ts); the task is not
+ * a rollup dimension, so per-task groups read the raw lines.
+ */
 export async function usageGrouped(db: Db, accountId: string, groupBy: UsageGroup, range: Range, agent: string | null) {
-  const key = {
-    day: db.raw(`to_char(date_trunc('day', occurred_at at time zone 'UTC'), 'YYYY-MM-DD')`),
-    tool: 'tool',
-    agent: db.raw(`coalesce(agent, '(none)')`),
-    model: 'model',
-    // lines do not carry the task (issue 15): their event's, by the event's primary key
-    task: db.raw(`coalesce((select e.task_id from usage_events e where e.id = usage_items.usage_event_id), '(none)')`),
-  }[groupBy];
-  const query = db('usage_items')
-    .where({ account_id: accountId })
-    .select({ key }, db.raw('sum(quantity)::text as executions'), db.raw('sum(credits)::text as credits'))
+  if (groupBy === 'task') return usageGroupedByTask(db, accountId, range, agent);
+  const rows = await usageSums(db, {
+    source: 'lines', accountId, from: range.from, to: range.to, agent,
+    kind: groupBy === 'tool' || groupBy === 'model' ? groupBy : undefined,
+    groupBy, sums: ['quantity', 'credits'], orderBy: 'sum(credits) desc, key',
+  });
+  return rows.map((row) => ({ key: row.key, executions: row.quantity, credits: row.credits }));
+}
+
+async function usageGroupedByTask(db: Db, accountId: string, range: Range, agent: string | null) {
+  // lines do not carry the task (issue 15): their event does, and finds them by its indexes
+  const query = db('usage_events as e')
+    .join('usage_items as i', 'i.usage_event_id', 'e.id')
+    .where('e.account_id', accountId)
+    .select(db.raw(`coalesce(e.task_id, '(none)') as key`), db.raw('sum(i.quantity)::text as executions'), db.raw('sum(i.credits)::text as credits'))
     .groupBy(1)
-    .orderBy(3, 'desc')
-    .orderBy(1);
-  if (groupBy === 'tool') query.where({ kind: 'tool' });
-  if (groupBy === 'model') query.where({ kind: 'model' });
-  if (range.from) query.where('occurred_at', '>=', range.from);
-  if (range.to) query.where('occurred_at', '<', range.to);
-  if (agent) query.where({ agent });
+    .orderByRaw('sum(i.credits) desc, 1');
+  if (range.from) query.where('e.occurred_at', '>=', range.from);
+  if (range.to) query.where('e.occurred_at', '<', range.to);
+  if (agent) query.where('e.agent', agent);
   return (await query) as Array<{ key: string; executions: string; credits: string }>;
 }
 
 export async function chargedBetween(db: Db, accountId: string, range: Range, agent: string | null): Promise<bigint> {
-  const query = db('usage_events').where({ account_id: accountId }).select(db.raw('coalesce(sum(credits_charged), 0)::text as charged'));
-  if (range.from) query.where('occurred_at', '>=', range.from);
-  if (range.to) query.where('occurred_at', '<', range.to);
-  if (agent) query.where({ agent });
-  return BigInt(((await query.first()) as { charged: string }).charged);
+  const [row] = await usageSums(db, { source: 'events', accountId, from: range.from, to: range.to, agent, groupBy: null, sums: ['credits'] });
+  return BigInt(row!.credits);
 }
 
 export async function modelUsageBetween(db: Db, accountId: string, from: Date, to: Date) {
-  return (await db('usage_items')
-    .where({ account_id: accountId, kind: 'model' })
-    .where('occurred_at', '>=', from)
-    .where('occurred_at', '<', to)
-    .select(
-      'model',
-      db.raw('count(*)::int as calls'),
-      db.raw('sum(input_tokens)::text as input_tokens'),
-      db.raw('sum(output_tokens)::text as output_tokens'),
-      db.raw('sum(cache_write_tokens + cache_read_tokens)::text as cache_tokens'),
-      db.raw('sum(credits)::text as credits'),
-    )
-    .groupBy('model')
-    .orderBy('model')) as Array<{ model: string; calls: number; input_tokens: string; output_tokens: string; cache_tokens: string; credits: string }>;
+  const rows = await usageSums(db, {
+    source: 'lines', accountId, from, to, kind: 'model', groupBy: 'model',
+    sums: ['lines', 'input_tokens', 'output_tokens', 'cache_write_tokens', 'cache_read_tokens', 'credits'], orderBy: 'key',
+  });
+  return rows.map((row) => ({
+    model: row.key,
+    calls: Number(row.lines),
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    cache_tokens: String(BigInt(row.cache_write_tokens) + BigInt(row.cache_read_tokens)),
+    credits: row.credits,
+  }));
 }
 
 /** Ledger entries after `afterSeq`, for streaming a statement in pages. */

@@ -6,7 +6,7 @@ import { NotFoundError } from '../shared/errors';
 import { findEntry, spendableBalances, type LedgerEntryRow } from './ledger.queries';
 import { quantityOf } from './ledger-views';
 import { chargedBetween, consumedBetween, entriesPage, modelUsageBetween, tokensUsedBetween, usageGrouped, type Range, type UsageGroup } from './reports.queries';
-import { findUsageEvent } from './usage.queries';
+import { findUsageEvent, storedBreakdownOf } from './usage.queries';
 import { breakdownFor } from './provider-costs';
 import { heldCredits } from '../holds/holds.queries';
 
@@ -133,8 +133,8 @@ export async function usageEventDetail(db: Knex, accountId: string | null, usage
   const audience = accountId === null ? 'operator' : 'customer';
   const event = await findUsageEvent(db, accountId, usageId);
   if (!event) throw new NotFoundError('Usage event', usageId);
-  const entry = (await findEntry(db, event.account_id, event.ledger_entry_id)) as LedgerEntryRow;
-  const breakdown = breakdownFor(event.breakdown, audience) as Array<Record<string, unknown>>;
+  const [entry, lines] = await Promise.all([findEntry(db, event.account_id, event.ledger_entry_id) as Promise<LedgerEntryRow>, storedBreakdownOf(db, event)]);
+  const breakdown = breakdownFor(lines, audience) as Array<Record<string, unknown>>;
   const tokens = {
     input: Number(event.input_tokens),
     output: Number(event.output_tokens),

@@ -20,7 +20,8 @@ export interface UsageEventInsert {
   output_tokens: bigint;
   cache_write_tokens: bigint;
   cache_read_tokens: bigint;
-  breakdown: unknown[];
+  /** the agent markup asked, in basis points; null without one. The breakdown is not stored: readers rebuild it from this and the items (usage-breakdown.ts). */
+  markup_bps: number | null;
   occurred_at: string;
 }
 
@@ -67,8 +68,8 @@ export function modelTokensOf(resolved: PricedItemInput[]): bigint {
   return sumTokens(resolved, (m) => m.inputTokens + m.outputTokens + m.cacheWriteTokens + m.cacheReadTokens);
 }
 
-/** The usage_events row: totals of the event, its tokens summed over model lines, and the stored breakdown. */
-export function usageEventRow(event: UsageFacts & { resolved: PricedItemInput[]; breakdown: unknown[] }): UsageEventInsert {
+/** The usage_events row: totals of the event, its tokens summed over model lines, and the markup rate its breakdown shows. */
+export function usageEventRow(event: UsageFacts & { resolved: PricedItemInput[]; markupBps: bigint | null }): UsageEventInsert {
   const { priced } = event;
   return {
     id: event.eventId,
@@ -83,7 +84,7 @@ export function usageEventRow(event: UsageFacts & { resolved: PricedItemInput[];
     output_tokens: sumTokens(event.resolved, (m) => m.outputTokens),
     cache_write_tokens: sumTokens(event.resolved, (m) => m.cacheWriteTokens),
     cache_read_tokens: sumTokens(event.resolved, (m) => m.cacheReadTokens),
-    breakdown: event.breakdown,
+    markup_bps: event.markupBps === null ? null : Number(event.markupBps),
     occurred_at: event.at.toISOString(),
   };
 }

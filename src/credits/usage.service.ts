@@ -13,11 +13,11 @@ import type { Db } from '../db/knex';
 import type { DebitOutcome, DebitRequest } from './debit';
 import { debit } from './debit-batcher';
 import { checkReplay } from './ledger.service';
-import { findUsageEventByEntry, type UsageEventRow } from './usage.queries';
+import { findUsageEventByEntry, storedBreakdownOf, type UsageEventRow } from './usage.queries';
 import { accrualsFor } from './publisher-accruals';
 import type { CreditPricing } from '../payouts/payout-config';
-import { inJsonbKeyOrder } from '../shared/jsonb-order';
 import { breakdownFor } from './provider-costs';
+import { breakdownOf } from './usage-breakdown';
 import { modelTokensOf, usageEventRow, usageItemRows } from './usage-rows';
 
 export type UsageItemInput =
@@ -68,33 +68,8 @@ async function resolveItems(db: Knex, items: UsageItemInput[]): Promise<PricedIt
   });
 }
 
-/** The lines answered to the client and stored with the event (replays answer them again). */
-function breakdownOf(priced: PricedUsage, markupBps: bigint | null): unknown[] {
-  const lines: unknown[] = priced.lines.map(({ input, credits, providerCost }) =>
-    input.kind === 'tool'
-      ? { type: 'tool', tool: input.tool, quantity: Number(input.quantity), credits_per_execution: microToCredits(input.creditsPerExecution), credits: microToCredits(credits) }
-      : {
-          type: 'model',
-          model: input.model.name,
-          provider: input.model.provider,
-          input_tokens: Number(input.inputTokens),
-          output_tokens: Number(input.outputTokens),
-          cache_write_tokens: Number(input.cacheWriteTokens),
-          cache_read_tokens: Number(input.cacheReadTokens),
-          // only when metered, so token-only lines keep the shape they always had
-          ...(input.milliMinutes ? { minutes: Number(input.milliMinutes) / 1000 } : {}),
-          ...(input.images ? { images: Number(input.images) } : {}),
-          credits: microToCredits(credits),
-          provider_cost_usd: microToCredits(providerCost),
-        },
-  );
-  if (markupBps !== null) lines.push({ type: 'markup', description: `Agent markup (${Number(markupBps) / 100}%)`, credits: microToCredits(priced.markup) });
-  if (priced.rounding !== 0n) lines.push({ type: 'rounding', description: 'Rounded to 0.01 credit (half-up)', credits: microToCredits(priced.rounding) });
-  return lines;
-}
-
-type UsageResponseSource = Pick<UsageEventRow, 'id' | 'ledger_entry_id' | 'agent' | 'task_id' | 'breakdown' | 'occurred_at'> &
-  Record<'credits_charged' | 'markup' | 'overage' | 'balance_after', bigint | string>;
+type UsageResponseSource = Pick<UsageEventRow, 'id' | 'ledger_entry_id' | 'agent' | 'task_id' | 'occurred_at'> &
+  Record<'credits_charged' | 'markup' | 'overage' | 'balance_after', bigint | string> & { breakdown: unknown[] };
 
 /** The answer to POST /v1/usage; only account keys call it, so provider costs are left out. */
 export function usageResponse(event: UsageResponseSource) {
@@ -157,7 +132,7 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
   const { resolved, markupBps, priced } = await priceUsageItems(db, input.items, input.markup, input.accountId);
   const eventId = newId('use');
   const entryId = newId('txn');
-  const breakdown = inJsonbKeyOrder(breakdownOf(priced, markupBps));
+  const breakdown = breakdownOf(priced, markupBps);
   const facts = { eventId, accountId: input.accountId, agent: input.agent, taskId: input.taskId, at, priced };
   const request: DebitRequest = {
     accountId: input.accountId,
@@ -171,7 +146,7 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     at,
     entryId,
     agent: input.agent,
-    usage: usageEventRow({ ...facts, resolved, breakdown }),
+    usage: usageEventRow({ ...facts, resolved, markupBps }),
     items: usageItemRows(facts),
     accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }, input.creditPricing),
   };
@@ -211,8 +186,8 @@ export async function answerUsage(db: Db, input: UsageInput, prepared: PreparedU
     case 'replay': {
       // The hash covers the endpoint, so a key first used elsewhere is a conflict here.
       checkReplay({ requestHash: outcome.requestHash, idempotencyKey: input.idempotencyKey }, input.requestHash);
-      const original = await findUsageEventByEntry(db, outcome.entryId);
-      return { replayed: true, body: usageResponse(original!) };
+      const original = (await findUsageEventByEntry(db, outcome.entryId))!;
+      return { replayed: true, body: usageResponse({ ...original, breakdown: await storedBreakdownOf(db, original) }) };
     }
     case 'insufficient': {
       const firstTool = input.items.find((item) => item.type === 'tool');

@@ -2,12 +2,12 @@ import type { Knex } from 'knex';
 import { noteDebitForAutoRecharge } from '../auto-recharge/crossing-watch';
 import { outcomeOf } from '../credits/debit';
 import { checkReplay } from '../credits/ledger.service';
-import { findUsageEventByEntry } from '../credits/usage.queries';
+import { UNCAPTURED_DESCRIPTION, uncapturedLine } from '../credits/usage-breakdown';
+import { findUsageEventByEntry, storedBreakdownOf } from '../credits/usage.queries';
 import { answerUsage, prepareUsage, usageResponse, type PreparedUsage, type UsageInput, type UsageItemInput } from '../credits/usage.service';
 import type { CreditPricing } from '../payouts/payout-config';
 import { microToCredits } from '../shared/amounts';
 import { AppError, ConflictError, NotFoundError } from '../shared/errors';
-import { inJsonbKeyOrder } from '../shared/jsonb-order';
 import { submitCapture, type CaptureRow } from './capture-batcher';
 import { findHold, findHoldByCaptureEntry, type HoldRow } from './holds.queries';
 
@@ -23,8 +23,6 @@ export interface CaptureHoldInput {
   creditPricing: CreditPricing;
 }
 
-const UNCAPTURED_DESCRIPTION = 'Beyond the hold and the balance on a plan without overage: not charged';
-
 const captureAnswer = (usage: ReturnType<typeof usageResponse>, hold: Pick<HoldRow, 'id'>, uncaptured: bigint | string) => ({
   ...usage,
   hold_id: hold.id,
@@ -33,12 +31,12 @@ const captureAnswer = (usage: ReturnType<typeof usageResponse>, hold: Pick<HoldR
 
 /**
  * The usage as charged when a hard-limit plan could not cover all of it: the rest is its own
- * line. `settle_capture_batch` stores the same change; this is the answer's copy of it.
+ * line. `settle_capture_batch` stores the charge and the hold keeps the uncaptured amount, from
+ * which readers rebuild the same line (usage-breakdown.ts); this is the answer's copy of it.
  */
 function capped(prepared: PreparedUsage, charge: bigint, uncaptured: bigint): PreparedUsage {
-  const line = inJsonbKeyOrder({ type: 'uncaptured', description: UNCAPTURED_DESCRIPTION, credits: -microToCredits(uncaptured) });
-  const breakdown = [...prepared.breakdown, line];
-  const usage = prepared.request.usage && { ...prepared.request.usage, credits_charged: charge, breakdown };
+  const breakdown = [...prepared.breakdown, uncapturedLine(uncaptured)];
+  const usage = prepared.request.usage && { ...prepared.request.usage, credits_charged: charge };
   return { ...prepared, breakdown, request: { ...prepared.request, amount: charge, usage } };
 }
 
@@ -84,7 +82,7 @@ async function answerCapture(db: Knex, input: CaptureHoldInput, usageInput: Usag
       checkReplay({ requestHash: row.request_hash, idempotencyKey: input.idempotencyKey }, input.requestHash);
       const [event, hold] = await Promise.all([findUsageEventByEntry(db, row.entry_id!), findHoldByCaptureEntry(db, row.entry_id!)]);
       if (!event || !hold) throw new AppError(500, 'internal', `capture key ${input.idempotencyKey} names no captured hold`);
-      return { replayed: true, body: captureAnswer(usageResponse(event), hold, hold.uncaptured!) };
+      return { replayed: true, body: captureAnswer(usageResponse({ ...event, breakdown: await storedBreakdownOf(db, event) }), hold, hold.uncaptured!) };
     }
     case 'ok': {
       const charge = BigInt(row.charged!);

@@ -21,7 +21,7 @@ import { pairPeriodInvoice } from '../subscriptions/collection.service';
 export interface CloseDeps {
   db: Knex;
   stripe: Stripe;
-  config: Pick<Config, 'STRIPE_METER_EVENT_NAME'>;
+  config: Pick<Config, 'STRIPE_METER_EVENT_NAME' | 'STRIPE_TOKEN_METER_EVENT_NAME'>;
 }
 
 export type PreparedClose =
@@ -36,7 +36,8 @@ export type PreparedClose =
  *      any other grant that ended with the period);
  *   2. the next period's included credits and tokens are granted;
  *      (0–2 commit together, with the period row's status `closing`: done once)
- *   3. the period's unreported overage goes to Stripe (identifier …:final).
+ *   3. the period's unreported overage goes to Stripe (identifiers overage:…:final for credits,
+ *      token-overage:…:final for tokens).
  * Returns the period invoice to issue (step 4, issueInvoice), or null when nothing is due.
  */
 export async function prepareAccountClose(deps: CloseDeps, accountId: string, key: string): Promise<PreparedClose> {
@@ -73,12 +74,19 @@ export async function prepareAccountClose(deps: CloseDeps, accountId: string, ke
   if (begun.state !== 'closing') return { accountId, outcome: begun.state };
   const { plan } = begun;
   const { overage } = await consumedBetween(deps.db, accountId, 'credits', period.start, period.end);
-  if (overage > 0n) await reportOverage(deps, { accountId, period: key, window: 'final' });
+  const { overage: tokenOverage } = await consumedBetween(deps.db, accountId, 'tokens', period.start, period.end);
+  if (overage > 0n || tokenOverage > 0n) await reportOverage(deps, { accountId, period: key, window: 'final' });
 
   const lines = periodInvoiceLines(
-    { name: plan.name, monthlyPriceMinor: BigInt(plan.monthly_price_minor), overagePriceMinorPerCredit: BigInt(plan.overage_price_minor_per_credit) },
+    {
+      name: plan.name,
+      monthlyPriceMinor: BigInt(plan.monthly_price_minor),
+      overagePriceMinorPerCredit: BigInt(plan.overage_price_minor_per_credit),
+      overagePriceMinorPerMillionTokens: BigInt(plan.overage_price_minor_per_million_tokens ?? 0),
+    },
     key,
     overage,
+    tokenOverage,
   );
   const invoice: IssueInvoiceInput | null = lines.length
     ? {
@@ -102,13 +110,21 @@ export async function prepareAccountClose(deps: CloseDeps, accountId: string, ke
 export async function completeAccountClose(db: Knex, accountId: string, key: string, invoiceId: string | null): Promise<void> {
   const period = parsePeriodKey(key)!;
   const consumed = await consumedBetween(db, accountId, 'credits', period.start, period.end);
+  const tokens = await consumedBetween(db, accountId, 'tokens', period.start, period.end);
   // Stripe's invoice of the month may have come first: pair it now. Before the guarded update, so
   // a re-run after a crash between the two still pairs (pairing is idempotent).
   if (invoiceId) await pairPeriodInvoice(db, accountId, key);
   await db.transaction(async (trx) => {
     const closed = await trx('periods')
       .where({ account_id: accountId, period: key, status: 'closing' })
-      .update({ status: 'closed', used: consumed.used.toString(), overage: consumed.overage.toString(), invoice_id: invoiceId, closed_at: trx.fn.now() });
+      .update({
+        status: 'closed',
+        used: consumed.used.toString(),
+        overage: consumed.overage.toString(),
+        token_overage: tokens.overage.toString(),
+        invoice_id: invoiceId,
+        closed_at: trx.fn.now(),
+      });
     if (closed === 1) {
       await recordEvent(trx, {
         type: 'period.closed',

@@ -18,6 +18,8 @@ function periodView(row: PeriodRow) {
     rolled_over: credits(row.rolled_over),
     overage: credits(row.overage),
     overage_reported: credits(row.overage_reported),
+    token_overage: Number(row.token_overage),
+    token_overage_reported: Number(row.token_overage_reported),
     invoice_id: row.invoice_id,
     closed_at: row.closed_at?.toISOString() ?? null,
   };
@@ -29,7 +31,8 @@ export async function periodsOfAccount(db: Knex, accountId: string, rows: Period
   const plan = (await findPlan(db, account.plan_id))!;
   const openKey = periodKey(account.period_start);
   const { used, overage } = await consumedBetween(db, accountId, 'credits', account.period_start, account.period_end);
-  const reported = rows.find((row) => row.period === openKey)?.overage_reported ?? '0';
+  const { overage: tokenOverage } = await consumedBetween(db, accountId, 'tokens', account.period_start, account.period_end);
+  const openRow = rows.find((row) => row.period === openKey);
   const open = {
     period: openKey,
     status: 'open',
@@ -38,7 +41,9 @@ export async function periodsOfAccount(db: Knex, accountId: string, rows: Period
     expired: 0,
     rolled_over: 0,
     overage: credits(overage),
-    overage_reported: credits(reported),
+    overage_reported: credits(openRow?.overage_reported ?? '0'),
+    token_overage: Number(tokenOverage),
+    token_overage_reported: Number(openRow?.token_overage_reported ?? '0'),
     invoice_id: null,
     closed_at: null,
   };

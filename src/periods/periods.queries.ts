@@ -10,6 +10,8 @@ export interface PeriodRow {
   rolled_over: string;
   overage: string;
   overage_reported: string;
+  token_overage: string;
+  token_overage_reported: string;
   invoice_id: string | null;
   closed_at: Date | null;
 }

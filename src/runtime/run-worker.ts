@@ -4,6 +4,7 @@ import { connectWorkerConnection, temporalTarget } from '../integrations/tempora
 import { createWorker } from '../worker/create-worker';
 import { startHoldExpirySweep } from '../holds/expiry-sweep';
 import { startEventRetentionSweep } from '../outgoing-webhooks/retention-sweep';
+import { startUsageRollupSweep } from '../credits/usage-rollup-sweep';
 import { wakeableSleep } from './wakeable-sleep';
 import { slotsOf, type WorkerSlots } from '../observability/worker-slots';
 
@@ -86,6 +87,8 @@ export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueu
   const holdSweep = startHoldExpirySweep(deps.db, deps.log);
   // Finished outgoing webhook events older than the retention go, with their delivery log (issue 12).
   const eventRetention = startEventRetentionSweep(deps.db, deps.log, { retentionDays: deps.config.WEBHOOK_EVENT_RETENTION_DAYS });
+  // Usage is added to the daily rollup the reports read (issue 14).
+  const usageRollup = startUsageRollupSweep(deps.db, deps.log);
   return {
     done,
     restarts: () => restarts,
@@ -95,6 +98,7 @@ export async function runWorker(deps: AppDeps, temporalAddress: string, taskQueu
       wake();
       await holdSweep.stop();
       await eventRetention.stop();
+      await usageRollup.stop();
       if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
       await done;
     },

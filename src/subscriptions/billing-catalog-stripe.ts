@@ -14,14 +14,14 @@ export class MeterMisconfiguredError extends AppError {
     super(
       409,
       'meter_misconfigured',
-      `The active Stripe meter ${meterId} for event ${eventName} does not sum the 'value' of events keyed by 'stripe_customer_id', so overage would be billed wrongly; deactivate it in Stripe or set STRIPE_METER_EVENT_NAME to another event name`,
+      `The active Stripe meter ${meterId} for event ${eventName} does not sum the 'value' of events keyed by 'stripe_customer_id', so overage would be billed wrongly; deactivate it in Stripe or set STRIPE_METER_EVENT_NAME (or STRIPE_TOKEN_METER_EVENT_NAME for the token meter) to another event name`,
       { event_name: eventName, meter_id: meterId },
     );
   }
 }
 
-/** The active meter for the event name, or a new one that sums the reported micro-credits per customer. */
-export async function findOrCreateMeter(stripe: Stripe, eventName: string): Promise<string> {
+/** The active meter for the event name, or a new one that sums the reported quantities (micro-credits, or tokens) per customer. */
+export async function findOrCreateMeter(stripe: Stripe, eventName: string, displayName = 'Settle overage (micro-credits)'): Promise<string> {
   for await (const meter of stripe.billing.meters.list({ status: 'active', limit: 100 })) {
     if (meter.event_name !== eventName || meter.status !== 'active') continue;
     const fits = meter.default_aggregation.formula === 'sum'
@@ -33,7 +33,7 @@ export async function findOrCreateMeter(stripe: Stripe, eventName: string): Prom
   }
   const meter = await stripe.billing.meters.create(
     {
-      display_name: 'Settle overage (micro-credits)',
+      display_name: displayName,
       event_name: eventName,
       default_aggregation: { formula: 'sum' },
       customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },

@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import { findPlan, listPlans, type PlanRow } from '../catalog/catalog.queries';
 import type { Config } from '../config/config';
 import { ValidationError } from '../shared/errors';
-import { isPaidPlan, productIdFor, wantedPlanPrices, type CatalogPlan } from './billing-catalog-terms';
+import { isPaidPlan, productIdFor, wantedPlanPrices, type CatalogPlan, type WantedPrice } from './billing-catalog-terms';
 import { currentPlanPrices, findMeterId, recordCurrentPlanPrices, saveMeterId } from './billing-catalog.queries';
 import { ensureProduct, findOrCreateMeter, findOrCreatePrice, listPricesByLookupKey } from './billing-catalog-stripe';
 
@@ -12,25 +12,31 @@ import { ensureProduct, findOrCreateMeter, findOrCreatePrice, listPricesByLookup
 export { stripeTaxRatesFor } from './stripe-tax-rates';
 
 /**
- * Settle's paid plans as Stripe Billing objects: the overage meter, a product per paid plan, its
- * monthly fee price and its metered overage price. Ensured at worker start (idempotent, safe from
- * several workers), after an admin edits a plan, and on demand when a subscription needs prices.
+ * Settle's paid plans as Stripe Billing objects: the overage meters (credits and tokens), a
+ * product per paid plan, its monthly fee price and its metered credit and token overage prices.
+ * Ensured at worker start (idempotent, safe from several workers), after an admin edits a plan,
+ * and on demand when a subscription needs prices.
  */
 export interface BillingCatalogDeps {
   db: Knex;
   stripe: Stripe;
-  config: Pick<Config, 'STRIPE_METER_EVENT_NAME' | 'SELLER_COUNTRY'>;
+  config: Pick<Config, 'STRIPE_METER_EVENT_NAME' | 'STRIPE_TOKEN_METER_EVENT_NAME' | 'SELLER_COUNTRY'>;
 }
 
 export interface PlanPrices {
   productId: string;
   feePriceId: string;
   overagePriceId: string;
+  tokenOveragePriceId: string;
 }
 
-export interface BillingCatalog {
+interface Meters {
   meterId: string;
-  plans: Array<{ planId: string; feePriceId: string; overagePriceId: string }>;
+  tokenMeterId: string;
+}
+
+export interface BillingCatalog extends Meters {
+  plans: Array<{ planId: string; feePriceId: string; overagePriceId: string; tokenOveragePriceId: string }>;
 }
 
 export function catalogPlanOf(row: PlanRow): CatalogPlan & { name: string } {
@@ -41,44 +47,55 @@ export function catalogPlanOf(row: PlanRow): CatalogPlan & { name: string } {
     currency: row.currency,
     overageAllowed: row.overage_allowed,
     overagePriceMinorPerCredit: BigInt(row.overage_price_minor_per_credit),
+    overagePriceMinorPerMillionTokens: BigInt(row.overage_price_minor_per_million_tokens ?? 0),
   };
 }
 
-/** Asks Stripe for the meter (finding or creating it) and remembers its id. */
-async function ensureMeter(deps: BillingCatalogDeps): Promise<string> {
-  const eventName = deps.config.STRIPE_METER_EVENT_NAME;
-  const meterId = await findOrCreateMeter(deps.stripe, eventName);
+/** Asks Stripe for a meter (finding or creating it) and remembers its id. */
+async function ensureMeter(deps: BillingCatalogDeps, eventName: string, displayName: string): Promise<string> {
+  const meterId = await findOrCreateMeter(deps.stripe, eventName, displayName);
   await saveMeterId(deps.db, eventName, meterId);
   return meterId;
 }
 
-/** Stripe is asked for the plan's product and prices (never inside a transaction); the answer is recorded after. */
-async function ensurePlanPrices(deps: BillingCatalogDeps, plan: CatalogPlan & { name: string }, meterId: string): Promise<PlanPrices> {
-  const wanted = wantedPlanPrices(plan, meterId);
-  const productId = await ensureProduct(deps.stripe, plan);
-  const found = await listPricesByLookupKey(deps.stripe, [wanted.fee.lookupKey, wanted.overage.lookupKey]);
-  const feePriceId = await findOrCreatePrice(deps.stripe, { planId: plan.id, productId, meterId, wanted: wanted.fee, found });
-  const overagePriceId = await findOrCreatePrice(deps.stripe, { planId: plan.id, productId, meterId, wanted: wanted.overage, found });
-  await recordCurrentPlanPrices(deps.db, plan.id, [
-    { plan_id: plan.id, kind: 'fee', terms: wanted.fee.terms, stripe_price_id: feePriceId, stripe_product_id: productId, lookup_key: wanted.fee.lookupKey },
-    { plan_id: plan.id, kind: 'overage', terms: wanted.overage.terms, stripe_price_id: overagePriceId, stripe_product_id: productId, lookup_key: wanted.overage.lookupKey },
-  ]);
-  return { productId, feePriceId, overagePriceId };
+/** The credits meter and the token meter: recorded ids, else found or created in Stripe. */
+async function ensureMeters(deps: BillingCatalogDeps, options: { recorded: boolean }): Promise<Meters> {
+  const meter = async (eventName: string, displayName: string) =>
+    (options.recorded ? await findMeterId(deps.db, eventName) : null) ?? (await ensureMeter(deps, eventName, displayName));
+  return {
+    meterId: await meter(deps.config.STRIPE_METER_EVENT_NAME, 'Settle overage (micro-credits)'),
+    tokenMeterId: await meter(deps.config.STRIPE_TOKEN_METER_EVENT_NAME, 'Settle token overage (tokens)'),
+  };
 }
 
-/** The meter and every paid plan's prices, checked against Stripe (the source of truth) and recorded. */
+/** Stripe is asked for the plan's product and prices (never inside a transaction); the answer is recorded after. */
+async function ensurePlanPrices(deps: BillingCatalogDeps, plan: CatalogPlan & { name: string }, meters: Meters): Promise<PlanPrices> {
+  const wanted = wantedPlanPrices(plan, meters.meterId, meters.tokenMeterId);
+  const productId = await ensureProduct(deps.stripe, plan);
+  const found = await listPricesByLookupKey(deps.stripe, [wanted.fee.lookupKey, wanted.overage.lookupKey, wanted.tokenOverage.lookupKey]);
+  const ensurePrice = (meterId: string, price: WantedPrice) => findOrCreatePrice(deps.stripe, { planId: plan.id, productId, meterId, wanted: price, found });
+  const feePriceId = await ensurePrice(meters.meterId, wanted.fee);
+  const overagePriceId = await ensurePrice(meters.meterId, wanted.overage);
+  const tokenOveragePriceId = await ensurePrice(meters.tokenMeterId, wanted.tokenOverage);
+  const row = (price: WantedPrice, stripePriceId: string) =>
+    ({ plan_id: plan.id, kind: price.kind, terms: price.terms, stripe_price_id: stripePriceId, stripe_product_id: productId, lookup_key: price.lookupKey });
+  await recordCurrentPlanPrices(deps.db, plan.id, [row(wanted.fee, feePriceId), row(wanted.overage, overagePriceId), row(wanted.tokenOverage, tokenOveragePriceId)]);
+  return { productId, feePriceId, overagePriceId, tokenOveragePriceId };
+}
+
+/** The meters and every paid plan's prices, checked against Stripe (the source of truth) and recorded. */
 export async function ensureBillingCatalog(deps: BillingCatalogDeps): Promise<BillingCatalog> {
-  const meterId = await ensureMeter(deps);
+  const meters = await ensureMeters(deps, { recorded: false });
   const plans: BillingCatalog['plans'] = [];
   // By id: every worker (and every run) sends its requests in the same order.
   const rows = (await listPlans(deps.db)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const row of rows) {
     const plan = catalogPlanOf(row);
     if (!isPaidPlan(plan)) continue;
-    const prices = await ensurePlanPrices(deps, plan, meterId);
-    plans.push({ planId: plan.id, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId });
+    const prices = await ensurePlanPrices(deps, plan, meters);
+    plans.push({ planId: plan.id, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, tokenOveragePriceId: prices.tokenOveragePriceId });
   }
-  return { meterId, plans };
+  return { ...meters, plans };
 }
 
 /**
@@ -91,13 +108,13 @@ export async function getPlanPrices(deps: BillingCatalogDeps, planId: string): P
   if (!row) throw new ValidationError(`Unknown plan ${planId}`, { field: 'plan' });
   const plan = catalogPlanOf(row);
   if (!isPaidPlan(plan)) return null;
-  const meterId = (await findMeterId(deps.db, deps.config.STRIPE_METER_EVENT_NAME)) ?? (await ensureMeter(deps));
-  const wanted = wantedPlanPrices(plan, meterId);
+  const meters = await ensureMeters(deps, { recorded: true });
+  const wanted = wantedPlanPrices(plan, meters.meterId, meters.tokenMeterId);
   const current = await currentPlanPrices(deps.db, planId);
-  const fee = current.find((price) => price.kind === 'fee' && price.terms === wanted.fee.terms);
-  const overage = current.find((price) => price.kind === 'overage' && price.terms === wanted.overage.terms);
-  if (fee && overage) return { productId: productIdFor(planId), feePriceId: fee.stripe_price_id, overagePriceId: overage.stripe_price_id };
-  return ensurePlanPrices(deps, plan, meterId);
+  const recorded = (price: WantedPrice) => current.find((row) => row.kind === price.kind && row.terms === price.terms)?.stripe_price_id;
+  const [feePriceId, overagePriceId, tokenOveragePriceId] = [recorded(wanted.fee), recorded(wanted.overage), recorded(wanted.tokenOverage)];
+  if (feePriceId && overagePriceId && tokenOveragePriceId) return { productId: productIdFor(planId), feePriceId, overagePriceId, tokenOveragePriceId };
+  return ensurePlanPrices(deps, plan, meters);
 }
 
 /**
@@ -107,7 +124,7 @@ export async function getPlanPrices(deps: BillingCatalogDeps, planId: string): P
 export async function ensureBillingCatalogOrWarn(deps: BillingCatalogDeps & { log: Logger }): Promise<void> {
   try {
     const catalog = await ensureBillingCatalog(deps);
-    deps.log.info({ meterId: catalog.meterId, plans: catalog.plans.map((plan) => plan.planId) }, 'Stripe Billing catalog ensured');
+    deps.log.info({ meterId: catalog.meterId, tokenMeterId: catalog.tokenMeterId, plans: catalog.plans.map((plan) => plan.planId) }, 'Stripe Billing catalog ensured');
   } catch (error) {
     deps.log.warn(
       { err: error },

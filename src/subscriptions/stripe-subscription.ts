@@ -61,12 +61,15 @@ const STATUS_OF: Record<string, SubscriptionStatus> = {
 
 const iso = (seconds: number | null | undefined): string | null => (seconds == null ? null : new Date(seconds * 1000).toISOString());
 const planOfPrice = (price: z.infer<typeof priceSchema>): string | null =>
-  price.metadata?.settle_plan ?? /^settle:([^:]+):(fee|overage)$/.exec(price.lookup_key ?? '')?.[1] ?? null;
+  price.metadata?.settle_plan ?? /^settle:([^:]+):(fee|overage|token_overage)$/.exec(price.lookup_key ?? '')?.[1] ?? null;
+/** The token overage price (issue 15) is metered too: the credit overage item is the other one. */
+const isTokenOveragePrice = (price: z.infer<typeof priceSchema>): boolean =>
+  price.metadata?.settle_kind === 'token_overage' || (price.lookup_key ?? '').endsWith(':token_overage');
 
 export function snapshotOfSubscription(subscription: StripeSubscriptionObject): SubscriptionSnapshot {
   const items = subscription.items?.data ?? [];
   const fee = items.find((item) => item.price.recurring?.usage_type !== 'metered') ?? null;
-  const overage = items.find((item) => item.price.recurring?.usage_type === 'metered') ?? null;
+  const overage = items.find((item) => item.price.recurring?.usage_type === 'metered' && !isTokenOveragePrice(item.price)) ?? null;
   const planId = (fee && planOfPrice(fee.price)) ?? (overage && planOfPrice(overage.price)) ?? subscription.metadata?.plan ?? null;
   const dated = items.find((item) => item.current_period_start != null) ?? null;
   return {

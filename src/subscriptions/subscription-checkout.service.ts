@@ -41,6 +41,7 @@ export async function startSubscriptionCheckout(
     customerId,
     feePriceId: prices.feePriceId,
     overagePriceId: plan.overage_allowed ? prices.overagePriceId : null,
+    tokenOveragePriceId: plan.overage_allowed ? prices.tokenOveragePriceId : null,
     taxRateIds: await stripeTaxRatesFor(deps, input.accountId),
     billingCycleAnchor: nextMonth(monthContaining(input.now ?? new Date())).start,
     successUrl: input.successUrl,

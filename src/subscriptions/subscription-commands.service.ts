@@ -47,7 +47,7 @@ export async function sendCommandToStripe(deps: CommandDeps, accountId: string, 
     case 'change': {
       const direction = directionBetween(await getPlan(deps.db, row.plan_id), await getPlan(deps.db, command.plan));
       const prices = await pricesOf(command.plan);
-      await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: command.plan, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, taxRateIds: prices.taxRateIds, prorate: direction === 'upgrade', idempotencyKey: key });
+      await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: command.plan, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, tokenOveragePriceId: prices.tokenOveragePriceId, taxRateIds: prices.taxRateIds, prorate: direction === 'upgrade', idempotencyKey: key });
       return `stripe:${direction}`;
     }
     case 'cancel':
@@ -57,7 +57,7 @@ export async function sendCommandToStripe(deps: CommandDeps, accountId: string, 
       await setCancelAtPeriodEnd(deps.stripe, row.stripe_subscription_id, false, key);
       if (row.pending_plan) {
         const prices = await pricesOf(row.plan_id);
-        await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: row.plan_id, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, taxRateIds: prices.taxRateIds, prorate: false, idempotencyKey: `${key}:prices` });
+        await switchSubscriptionPrices(deps.stripe, { subscriptionId: row.stripe_subscription_id, planId: row.plan_id, feePriceId: prices.feePriceId, overagePriceId: prices.overagePriceId, tokenOveragePriceId: prices.tokenOveragePriceId, taxRateIds: prices.taxRateIds, prorate: false, idempotencyKey: `${key}:prices` });
       }
       return 'stripe:resumed';
     }

@@ -129,7 +129,7 @@ describe('GET /v1/tools and POST /v1/usage/quote', () => {
     const account = await newAccount('free');
     const tool = await newTool(1.5);
     const model = await newModel({ creditInputPer1M: 3, creditOutputPer1M: 15 });
-    const body = { agent: 'researcher', markup: 'agent', items: [{ type: 'tool', tool, quantity: 2 }, { type: 'model', model, input_tokens: 12_000, output_tokens: 800 }] };
+    const body = { agent: 'researcher', markup: 'agent', items: [{ type: 'tool', tool, quantity: 2 }, { type: 'model', model, input_tokens: 8_000, output_tokens: 800 }] }; // within Free's 10,000 tokens
 
     const before = await rowCounts();
     const quote = await api('POST', '/v1/usage/quote', { key: account.key, body, headers: { 'Idempotency-Key': 'quote-1' } });
@@ -147,6 +147,9 @@ describe('GET /v1/tools and POST /v1/usage/quote', () => {
       overage_if_charged: 0,
       would_exceed: false,
       overage_allowed: false,
+      tokens: 8_800,
+      tokens_available: 10_000,
+      would_exceed_tokens: false,
     });
     expect(JSON.stringify(quote.body)).not.toContain('provider_cost');
     await expectLedgerInvariants(db, account.id);

@@ -83,6 +83,19 @@ describe('model tokens spend the plan’s monthly token allowance', () => {
     await expectLedgerInvariants(db, account.id);
   });
 
+  it('the quote says when the tokens would be exceeded, as the debit then refuses', async () => {
+    const account = await newAccount('free');
+    await grantCredits(account, 1_000);
+    const quote = (tokens: number) => api('POST', '/v1/usage/quote', { key: account.key, body: modelCall(model, { input: tokens }) });
+    expect((await quote(10_000)).body).toMatchObject({ tokens: 10_000, tokens_available: 10_000, would_exceed_tokens: false, would_exceed: false });
+    const beyond = await quote(10_001);
+    expect(beyond.body).toMatchObject({ tokens: 10_001, tokens_available: 10_000, would_exceed_tokens: true, would_exceed: false });
+    expectErrorBody(await usage(account.key, modelCall(model, { input: 10_001 })), 402, 'insufficient_tokens');
+    const enterprise = await newAccount('enterprise');
+    const unmetered = await api('POST', '/v1/usage/quote', { key: enterprise.key, body: modelCall(model, { input: 10_001 }) });
+    expect(unmetered.body).toMatchObject({ tokens: 0, would_exceed_tokens: false });
+  });
+
   it('a replayed call takes its tokens once', async () => {
     const account = await newAccount('free');
     const key = crypto.randomUUID();

@@ -158,6 +158,8 @@ describe('provider costs', () => {
   it('are shown to the admin key and never to account keys', async () => {
     const account = await newAccount();
     await api('POST', '/v1/admin/grants', { key: 'admin', body: { account_id: account.id, amount: 1000, kind: 'purchased' } });
+    // the call below is 1.1M tokens, beyond the Free plan's monthly allowance
+    await api('POST', '/v1/admin/tokens/grant', { key: 'admin', body: { account_id: account.id, amount: 1_100_000 } });
     const model = await newModel({ creditInputPer1M: 300, creditOutputPer1M: 1500, providerCost: { inputPer1M: 3, outputPer1M: 15 } });
 
     const asAccount = await api('GET', '/v1/models', { key: account.key });

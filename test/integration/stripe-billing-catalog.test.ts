@@ -20,11 +20,12 @@ let proxy: StripeFaultProxy;
 let deps: BillingCatalogDeps;
 // A meter event name of this file's own, so the meter is certainly created here.
 const eventName = `settle_overage_test_${crypto.randomBytes(4).toString('hex')}`;
+const tokenEventName = `settle_token_overage_test_${crypto.randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
   db = testDb();
   proxy = await startStripeFaultProxy(readStackInfo().stripeApiBase);
-  const config = loadConfig({ STRIPE_METER_EVENT_NAME: eventName }, 'embedded');
+  const config = loadConfig({ STRIPE_METER_EVENT_NAME: eventName, STRIPE_TOKEN_METER_EVENT_NAME: tokenEventName }, 'embedded');
   deps = { db, stripe: createStripe({ apiBase: proxy.url }), config };
 });
 afterAll(async () => {
@@ -49,31 +50,39 @@ const planRow = (id: string, fields: { monthly: number; overage: number; overage
 });
 
 describe('Stripe Billing catalog', () => {
-  it('was ensured when the stack’s worker started: pro has a current fee and overage price, free none', async () => {
+  it('was ensured when the stack’s worker started: pro has a current fee, overage and token overage price, free none', async () => {
     const meter = await db('stripe_billing_meters').where({ event_name: 'settle_overage_credits' }).first();
     expect(meter?.stripe_meter_id).toEqual(expect.any(String));
+    const tokenMeter = await db('stripe_billing_meters').where({ event_name: 'settle_overage_tokens' }).first();
+    expect(tokenMeter?.stripe_meter_id).toEqual(expect.any(String));
     // current rows: any later worker start (other suites start their own) ensures the catalog again
     const pro = await db('stripe_plan_prices').where({ plan_id: 'pro', current: true }).orderBy('kind');
     expect(pro).toEqual([
       expect.objectContaining({ kind: 'fee', lookup_key: 'settle:pro:fee', terms: 'fee:usd:4900/month', stripe_product_id: 'settle_plan_pro' }),
       expect.objectContaining({ kind: 'overage', lookup_key: 'settle:pro:overage', terms: `overage:usd:0.000001/month@${meter.stripe_meter_id}` }),
+      // $2 per million tokens = 0.0002 cents per token, on the token meter
+      expect.objectContaining({ kind: 'token_overage', lookup_key: 'settle:pro:token_overage', terms: `token_overage:usd:0.0002/month@${tokenMeter.stripe_meter_id}` }),
     ]);
     expect(await db('stripe_plan_prices').where({ plan_id: 'free' })).toEqual([]);
   });
 
   let firstRunKeys: string[];
-  it('creates the meter (sum of value per stripe_customer_id), the product and both prices of each paid plan, every create keyed', async () => {
+  it('creates the meters (sum of value per stripe_customer_id), the product and the three prices of each paid plan, every create keyed', async () => {
     const { result, requests } = await recorded(() => ensureBillingCatalog(deps));
 
-    const [meterCreate, ...moreMeters] = creates(requests, '/v1/billing/meters');
+    const [meterCreate, tokenMeterCreate, ...moreMeters] = creates(requests, '/v1/billing/meters');
     expect(moreMeters).toEqual([]);
-    expect(meterCreate!.form).toMatchObject({
-      event_name: eventName, 'default_aggregation[formula]': 'sum',
+    const sumPerCustomer = {
+      'default_aggregation[formula]': 'sum',
       'customer_mapping[type]': 'by_id', 'customer_mapping[event_payload_key]': 'stripe_customer_id', 'value_settings[event_payload_key]': 'value',
-    });
+    };
+    expect(meterCreate!.form).toMatchObject({ event_name: eventName, ...sumPerCustomer });
     expect(meterCreate!.idempotencyKey).toBe(`settle:meter:${eventName}`);
-    expect(result.meterId).toBe(meterCreate!.objectId);
+    expect(tokenMeterCreate!.form).toMatchObject({ event_name: tokenEventName, display_name: 'Settle token overage (tokens)', ...sumPerCustomer });
+    expect(tokenMeterCreate!.idempotencyKey).toBe(`settle:meter:${tokenEventName}`);
+    expect([result.meterId, result.tokenMeterId]).toEqual([meterCreate!.objectId, tokenMeterCreate!.objectId]);
     expect(await db('stripe_billing_meters').where({ event_name: eventName }).first()).toMatchObject({ stripe_meter_id: result.meterId });
+    expect(await db('stripe_billing_meters').where({ event_name: tokenEventName }).first()).toMatchObject({ stripe_meter_id: result.tokenMeterId });
 
     // stripe-mock knows every product id, with its own name: Settle renames it to the plan's.
     expect(requests.some((r) => r.method === 'GET' && r.path === '/v1/products/settle_plan_pro')).toBe(true);
@@ -97,17 +106,25 @@ describe('Stripe Billing catalog', () => {
       lookup_key: 'settle:pro:overage', transfer_lookup_key: 'true', 'metadata[settle_kind]': 'overage',
     });
     expect(overage!.form.unit_amount).toBeUndefined();
+    const [tokenOverage, ...moreTokenPrices] = priceCreate(requests, 'settle:pro:token_overage');
+    expect(moreTokenPrices).toEqual([]);
+    expect(tokenOverage!.form).toMatchObject({
+      product: 'settle_plan_pro', currency: 'usd', unit_amount_decimal: '0.0002',
+      'recurring[interval]': 'month', 'recurring[usage_type]': 'metered', 'recurring[meter]': result.tokenMeterId,
+      lookup_key: 'settle:pro:token_overage', transfer_lookup_key: 'true', 'metadata[settle_kind]': 'token_overage',
+      'metadata[settle_terms]': `token_overage:usd:0.0002/month@${result.tokenMeterId}`,
+    });
 
     const writes = requests.filter((r) => r.method === 'POST');
     expect(writes.filter((r) => !r.idempotencyKey)).toEqual([]);
     firstRunKeys = writes.map((r) => r.idempotencyKey!);
 
     const pro = result.plans.find((plan) => plan.planId === 'pro');
-    expect(pro).toEqual({ planId: 'pro', feePriceId: fee!.objectId, overagePriceId: overage!.objectId });
+    expect(pro).toEqual({ planId: 'pro', feePriceId: fee!.objectId, overagePriceId: overage!.objectId, tokenOveragePriceId: tokenOverage!.objectId });
     expect(result.plans.map((plan) => plan.planId)).not.toContain('free');
     const current = await db('stripe_plan_prices').where({ plan_id: 'pro', current: true }).orderBy('kind');
-    expect(current.map((row) => [row.kind, row.stripe_price_id])).toEqual([['fee', fee!.objectId], ['overage', overage!.objectId]]);
-    expect(await getPlanPrices(deps, 'pro')).toEqual({ productId: 'settle_plan_pro', feePriceId: fee!.objectId, overagePriceId: overage!.objectId });
+    expect(current.map((row) => [row.kind, row.stripe_price_id])).toEqual([['fee', fee!.objectId], ['overage', overage!.objectId], ['token_overage', tokenOverage!.objectId]]);
+    expect(await getPlanPrices(deps, 'pro')).toEqual({ productId: 'settle_plan_pro', feePriceId: fee!.objectId, overagePriceId: overage!.objectId, tokenOveragePriceId: tokenOverage!.objectId });
   });
 
   it('a second run with unchanged plans sends the same requests under the same keys (Stripe answers them once)', async () => {
@@ -125,7 +142,10 @@ describe('Stripe Billing catalog', () => {
     const [overage1] = priceCreate(first.requests, `settle:${planId}:overage`);
     expect(fee1!.form).toMatchObject({ unit_amount: '1900', product: `settle_plan_${planId}` });
     expect(overage1!.form).toMatchObject({ unit_amount_decimal: '0.000002' });
-    expect(first.result).toEqual({ productId: `settle_plan_${planId}`, feePriceId: fee1!.objectId, overagePriceId: overage1!.objectId });
+    // no token overage price on this plan: its token overage price is metered at 0
+    const [tokenOverage1] = priceCreate(first.requests, `settle:${planId}:token_overage`);
+    expect(tokenOverage1!.form).toMatchObject({ unit_amount_decimal: '0' });
+    expect(first.result).toEqual({ productId: `settle_plan_${planId}`, feePriceId: fee1!.objectId, overagePriceId: overage1!.objectId, tokenOveragePriceId: tokenOverage1!.objectId });
 
     // Unchanged: the recorded prices answer, Stripe is not asked.
     const again = await recorded(() => getPlanPrices(deps, planId));
@@ -142,7 +162,7 @@ describe('Stripe Billing catalog', () => {
     // The overage terms did not change: same request, same key, the same price back.
     const [overage2] = priceCreate(edited.requests, `settle:${planId}:overage`);
     expect([overage2!.idempotencyKey, overage2!.outcome]).toEqual([overage1!.idempotencyKey, 'replayed']);
-    expect(edited.result).toEqual({ productId: `settle_plan_${planId}`, feePriceId: fee2!.objectId, overagePriceId: overage1!.objectId });
+    expect(edited.result).toEqual({ productId: `settle_plan_${planId}`, feePriceId: fee2!.objectId, overagePriceId: overage1!.objectId, tokenOveragePriceId: tokenOverage1!.objectId });
 
     const rows = await db('stripe_plan_prices').where({ plan_id: planId, kind: 'fee' }).orderBy('id');
     expect(rows.map((row) => [row.terms, row.stripe_price_id, row.current])).toEqual([
@@ -165,7 +185,7 @@ describe('Stripe Billing catalog', () => {
     const body = { name: 'Team', monthly_price: 99, included_credits: 1000, overage_allowed: true, overage_price_per_credit: 0.02 };
     expect((await api('PUT', `/v1/admin/plans/${planId}`, { key: 'admin', body })).status).toBe(200);
     const before = await db('stripe_plan_prices').where({ plan_id: planId, current: true }).orderBy('kind');
-    expect(before.map((row) => row.terms)).toEqual(['fee:usd:9900/month', expect.stringMatching(/^overage:usd:0\.000002\/month@/)]);
+    expect(before.map((row) => row.terms)).toEqual(['fee:usd:9900/month', expect.stringMatching(/^overage:usd:0\.000002\/month@/), expect.stringMatching(/^token_overage:usd:0\/month@/)]);
 
     expect((await api('PUT', `/v1/admin/plans/${planId}`, { key: 'admin', body: { ...body, monthly_price: 149 } })).status).toBe(200);
     const fees = await db('stripe_plan_prices').where({ plan_id: planId, kind: 'fee' }).orderBy('id');
@@ -180,7 +200,7 @@ describe('Stripe tax rates for subscriptions', () => {
     expect((await api('PUT', '/v1/admin/tax-rates/NZ', { key: 'admin', body: { rate: rateBp / 10_000, name: 'GST' } })).status).toBe(200);
     const account = await createAccount('Kiwi Ltd');
     await putProfile(account.key, { legal_name: 'Aroha Ngata', email: 'aroha@example.nz', address: { line1: '1 Queen St', city: 'Auckland', postal_code: '1010', country: 'NZ' } });
-    const nzSeller = { ...deps, config: loadConfig({ STRIPE_METER_EVENT_NAME: eventName, SELLER_COUNTRY: 'NZ' }, 'embedded') };
+    const nzSeller = { ...deps, config: loadConfig({ STRIPE_METER_EVENT_NAME: eventName, STRIPE_TOKEN_METER_EVENT_NAME: tokenEventName, SELLER_COUNTRY: 'NZ' }, 'embedded') };
 
     const first = await recorded(() => stripeTaxRatesFor(nzSeller, account.id));
     const [create, ...more] = creates(first.requests, '/v1/tax_rates');

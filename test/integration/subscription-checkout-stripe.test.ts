@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('subscription checkout: the Stripe request', () => {
-  it('sends fee + metered overage with tax rates, anchored on the 1st, keyed by the request', async () => {
+  it('sends fee + metered credit and token overage with tax rates, anchored on the 1st, keyed by the request', async () => {
     const account = await createTestAccount('German Subscriber', 'free');
     const profile = { legal_name: 'Muster GmbH', email: 'billing@muster.example', address: { line1: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 'DE' } };
     expect((await api('PUT', '/v1/billing/profile', { key: account.apiKey, body: profile })).status).toBe(200);
@@ -59,6 +59,9 @@ describe('subscription checkout: the Stripe request', () => {
       'line_items[0][tax_rates][0]': taxRate.stripe_tax_rate_id,
       'line_items[1][price]': prices.overagePriceId,
       'line_items[1][tax_rates][0]': taxRate.stripe_tax_rate_id,
+      // token overage (issue 15), metered on the token meter
+      'line_items[2][price]': prices.tokenOveragePriceId,
+      'line_items[2][tax_rates][0]': taxRate.stripe_tax_rate_id,
       'subscription_data[metadata][account_id]': account.id,
       'subscription_data[metadata][plan]': 'pro',
       'subscription_data[billing_cycle_anchor]': String(Date.UTC(2026, 11, 1) / 1000),

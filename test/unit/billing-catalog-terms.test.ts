@@ -58,13 +58,22 @@ describe('terms signature: what a price charges', () => {
     ['overage not allowed: metered at 0', plan({ overageAllowed: false }), 'fee:usd:4900/month', 'overage:usd:0/month@mtr_1'],
     ['fee 0, overage only', plan({ monthlyPriceMinor: 0n }), 'fee:usd:0/month', 'overage:usd:0.000001/month@mtr_1'],
   ])('%s', (_name, input, fee, overage) => {
-    const wanted = wantedPlanPrices(input, 'mtr_1');
+    const wanted = wantedPlanPrices(input, 'mtr_1', 'mtr_t');
     expect([wanted.fee.terms, wanted.overage.terms]).toEqual([fee, overage]);
     expect([wanted.fee.lookupKey, wanted.overage.lookupKey]).toEqual([`settle:${input.id}:fee`, `settle:${input.id}:overage`]);
   });
 
+  it('token overage: its own lookup key, priced per token on the token meter, 0 when overage is not allowed', () => {
+    const wanted = wantedPlanPrices(plan({ overagePriceMinorPerMillionTokens: 200n }), 'mtr_1', 'mtr_t');
+    expect(wanted.tokenOverage).toEqual({
+      kind: 'token_overage', lookupKey: 'settle:pro:token_overage', currency: 'usd', unitAmountDecimal: '0.0002', terms: 'token_overage:usd:0.0002/month@mtr_t',
+    });
+    expect(wantedPlanPrices(plan(), 'mtr_1', 'mtr_t').tokenOverage.terms).toBe('token_overage:usd:0/month@mtr_t');
+    expect(wantedPlanPrices(plan({ overageAllowed: false, overagePriceMinorPerMillionTokens: 200n }), 'mtr_1', 'mtr_t').tokenOverage.unitAmountDecimal).toBe('0');
+  });
+
   it('another meter is another overage price', () => {
-    expect(wantedPlanPrices(plan(), 'mtr_2').overage.terms).not.toBe(wantedPlanPrices(plan(), 'mtr_1').overage.terms);
+    expect(wantedPlanPrices(plan(), 'mtr_2', 'mtr_t').overage.terms).not.toBe(wantedPlanPrices(plan(), 'mtr_1', 'mtr_t').overage.terms);
   });
 
   it('spells terms the same whatever Stripe returns for the amount', () => {
@@ -82,6 +91,7 @@ describe('which plans Stripe bills', () => {
     ['enterprise: nothing to charge', plan({ id: 'enterprise', monthlyPriceMinor: 0n, overagePriceMinorPerCredit: 0n }), false],
     ['overage priced but not allowed, no fee', plan({ id: 'x', monthlyPriceMinor: 0n, overageAllowed: false }), false],
     ['fee only, hard limit', plan({ id: 'team', overageAllowed: false, overagePriceMinorPerCredit: 0n }), true],
+    ['no fee, only token overage at a price', plan({ id: 'tokens', monthlyPriceMinor: 0n, overagePriceMinorPerCredit: 0n, overagePriceMinorPerMillionTokens: 200n }), true],
   ])('%s → %p', (_name, input, paid) => {
     expect(isPaidPlan(input)).toBe(paid);
   });
@@ -113,6 +123,14 @@ describe('terms of a price Stripe holds', () => {
     expect(termsOfStripePrice(price)).toBe(terms);
   });
 
+  it('reads a metered price as the kind it is wanted for: a token overage price is not reused as the credit one', () => {
+    const tokenPrice = stripePrice({ ...metered, lookup_key: 'settle:pro:token_overage', unit_amount_decimal: '0.0002', recurring: { usage_type: 'metered', meter: 'mtr_t' } });
+    expect(termsOfStripePrice(tokenPrice, 'token_overage')).toBe('token_overage:usd:0.0002/month@mtr_t');
+    const wanted = wantedPlanPrices(plan({ overagePriceMinorPerMillionTokens: 200n }), 'mtr_1', 'mtr_t');
+    expect(priceMatches(tokenPrice, wanted.tokenOverage, 'settle_plan_pro')).toBe(true);
+    expect(priceMatches(tokenPrice, wanted.overage, 'settle_plan_pro')).toBe(false);
+  });
+
   it.each([
     ['the wanted price', stripePrice(), true],
     ['inactive', stripePrice({ active: false }), false],
@@ -121,7 +139,7 @@ describe('terms of a price Stripe holds', () => {
     ['other amount', stripePrice({ unit_amount: 5900 }), false],
     ['other currency', stripePrice({ currency: 'eur' }), false],
   ])('reuse %s → %p', (_name, price, reused) => {
-    expect(priceMatches(price, wantedPlanPrices(plan(), 'mtr_1').fee, 'settle_plan_pro')).toBe(reused);
+    expect(priceMatches(price, wantedPlanPrices(plan(), 'mtr_1', 'mtr_t').fee, 'settle_plan_pro')).toBe(reused);
   });
 });
 

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
     [{ TEMPORAL_TLS: 'maybe' }, 'embedded', 'TEMPORAL_TLS:'],
     [{ LOG_LEVEL: 'loud' }, 'embedded', 'LOG_LEVEL:'],
     [{ STRIPE_SECRET_KEY: 'sk_test_abc' }, 'embedded', 'STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set'],
+    [{ STRIPE_TOKEN_METER_EVENT_NAME: 'settle_overage_credits' }, 'embedded', 'STRIPE_TOKEN_METER_EVENT_NAME: must differ from STRIPE_METER_EVENT_NAME'],
   ] as const)('rejects %o in %s mode naming the variable', (env, mode, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv, mode)).toThrow(ConfigError);
     expect(() => loadConfig(env as NodeJS.ProcessEnv, mode)).toThrow(message);

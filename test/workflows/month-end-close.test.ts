@@ -137,7 +137,7 @@ describe('monthEndClose', () => {
     const account = await accountIn(period, 'pro');
     const day = (n: number) => new Date(period.start.getTime() + n * 86_400_000);
     await useAt(account, tool, 11, day(1)); // 11,000: 1,000 overage
-    const deps = { db, stripe: createStripe({ apiBase: world.proxy.url }), config: { STRIPE_METER_EVENT_NAME: 'settle_overage_credits' } };
+    const deps = { db, stripe: createStripe({ apiBase: world.proxy.url }), config: { STRIPE_METER_EVENT_NAME: 'settle_overage_credits', STRIPE_TOKEN_METER_EVENT_NAME: 'settle_overage_tokens' } };
     await reportOverage(deps, { accountId: account.id, period: period.key, window: 'h1' });
     await reportOverage(deps, { accountId: account.id, period: period.key, window: 'h1' }); // same hour twice: nothing new
     await useAt(account, tool, 2, day(2)); // +2,000

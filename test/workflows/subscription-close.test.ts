@@ -57,6 +57,10 @@ describe('period-end changes, applied by the close', () => {
       form: expect.objectContaining({ proration_behavior: 'none', 'metadata[plan]': 'pro', 'items[0][quantity]': '1' }),
     });
     expect(swap!.form['items[0][price]']).toEqual(expect.any(String));
+    // the subscription carries Pro's token overage price too (issue 15), so Stripe bills token overage
+    const proTokenPrice = await db('stripe_plan_prices').where({ plan_id: 'pro', kind: 'token_overage', current: true }).first();
+    const swappedPrices = Object.entries(swap!.form).filter(([field]) => /^items\[\d+\]\[price\]$/.test(field)).map(([, price]) => price);
+    expect(swappedPrices).toContain(proTokenPrice.stripe_price_id);
 
     // Stripe fails the cancellation once with a 500: it is retried with the same key.
     const cancelPath = `/v1/subscriptions/${canceller.fixture.subscriptionId}`;

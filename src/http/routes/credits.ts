@@ -160,6 +160,9 @@ export const creditRoutes = [
         overage_if_charged: z.number().meta({ description: 'the part beyond the balance, billed as overage on plans that allow it' }),
         would_exceed: z.boolean().meta({ description: 'the charge is more than what is available: a 402 without overage' }),
         overage_allowed: z.boolean(),
+        tokens: z.number().int().meta({ description: 'model tokens the usage would take from the plan’s monthly token allowance (0 on a plan without one)' }),
+        tokens_available: z.number().int().meta({ description: 'tokens spendable now' }),
+        would_exceed_tokens: z.boolean().meta({ description: 'the tokens are more than what is available: a 402 `insufficient_tokens` without overage' }),
       }),
     },
     handler: async ({ body, principal, deps }) => ({

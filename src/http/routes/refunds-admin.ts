@@ -19,6 +19,9 @@ const refundView = z.object({
   stripe_refund_id: z.string().nullable(),
   credits_clawed_back: z.number(),
   credits_unrecoverable: z.number().meta({ description: 'credits the refund paid back that were already spent (never a negative balance)' }),
+  unit: z.literal('tokens').optional().meta({ description: 'present for a token purchase: its figures are in tokens_*, and the credit figures are 0' }),
+  tokens_clawed_back: z.number().optional().meta({ description: 'token purchases: whole tokens taken back' }),
+  tokens_unrecoverable: z.number().optional().meta({ description: 'token purchases: tokens the refund paid back that were already spent' }),
   failure_reason: z.string().nullable(),
 });
 
@@ -55,7 +58,8 @@ export const refundAdminRoutes = [
         idempotencyKey: idempotency.given ? idempotency.key : null,
         requestHash: requestHash(`POST /v1/admin/purchases/${params.id}/refund`, body),
       });
-      return { status: 202, body: refundBody(refund), ...(replayed ? { headers: REPLAYED_HEADERS } : {}) };
+      const order = await findPaymentOrder(deps.db, params.id);
+      return { status: 202, body: refundBody(refund, order?.unit), ...(replayed ? { headers: REPLAYED_HEADERS } : {}) };
     },
   }),
   defineRoute({
@@ -67,8 +71,9 @@ export const refundAdminRoutes = [
     params: z.object({ id: idParam('pur') }),
     response: { status: 200, description: 'refunds, oldest first', schema: z.object({ data: z.array(refundView) }) },
     handler: async ({ params, deps }) => {
-      if (!(await findPaymentOrder(deps.db, params.id))) throw new NotFoundError('Purchase', params.id);
-      return { status: 200, body: { data: (await listRefundsOfPurchase(deps.db, params.id)).map(refundBody) } };
+      const order = await findPaymentOrder(deps.db, params.id);
+      if (!order) throw new NotFoundError('Purchase', params.id);
+      return { status: 200, body: { data: (await listRefundsOfPurchase(deps.db, params.id)).map((refund) => refundBody(refund, order.unit)) } };
     },
   }),
 ];

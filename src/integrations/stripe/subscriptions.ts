@@ -10,6 +10,8 @@ export interface SubscriptionCheckoutRequest {
   customerId: string;
   feePriceId: string;
   overagePriceId: string | null;
+  /** metered on the token meter (issue 15); null for plans without overage */
+  tokenOveragePriceId: string | null;
   taxRateIds: string[];
   /** first instant of next month (UTC): Stripe's periods are then Settle's calendar months */
   billingCycleAnchor: Date;
@@ -31,6 +33,7 @@ export async function createSubscriptionCheckout(stripe: Stripe, request: Subscr
         { price: request.feePriceId, quantity: 1, ...taxRates },
         // Metered prices take no quantity: Stripe bills what the meter summed.
         ...(request.overagePriceId ? [{ price: request.overagePriceId, ...taxRates }] : []),
+        ...(request.tokenOveragePriceId ? [{ price: request.tokenOveragePriceId, ...taxRates }] : []),
       ],
       subscription_data: {
         metadata,
@@ -46,18 +49,33 @@ export async function createSubscriptionCheckout(stripe: Stripe, request: Subscr
   return { id: session.id, url: session.url };
 }
 
+/** Settle's token overage price, told from the credit overage price (both are metered). */
+const isTokenOveragePrice = (price: Stripe.Price): boolean =>
+  price.metadata?.settle_kind === 'token_overage' || (price.lookup_key ?? '').endsWith(':token_overage');
+
 /**
  * Moves a subscription onto another plan's prices. Upgrades are prorated and invoiced at once;
  * downgrades (and their undoing) are not prorated: the period already paid stays as it was.
+ * A subscription made before token overage was billed gets the token overage item added.
  */
 export async function switchSubscriptionPrices(
   stripe: Stripe,
-  request: { subscriptionId: string; planId: string; feePriceId: string; overagePriceId: string | null; taxRateIds: string[]; prorate: boolean; idempotencyKey: string },
+  request: {
+    subscriptionId: string;
+    planId: string;
+    feePriceId: string;
+    overagePriceId: string | null;
+    tokenOveragePriceId: string | null;
+    taxRateIds: string[];
+    prorate: boolean;
+    idempotencyKey: string;
+  },
 ): Promise<void> {
   const current = await stripe.subscriptions.retrieve(request.subscriptionId);
   const items = current.items.data;
   const licensed = items.find((item) => item.price.recurring?.usage_type !== 'metered');
-  const metered = items.find((item) => item.price.recurring?.usage_type === 'metered');
+  const metered = items.find((item) => item.price.recurring?.usage_type === 'metered' && !isTokenOveragePrice(item.price));
+  const meteredTokens = items.find((item) => item.price.recurring?.usage_type === 'metered' && isTokenOveragePrice(item.price));
   // The tax rates of the account's treatment today travel with the new prices, as at checkout.
   const taxRates = request.taxRateIds.length ? { tax_rates: request.taxRateIds } : {};
   const changes: Stripe.SubscriptionUpdateParams.Item[] = [
@@ -65,6 +83,9 @@ export async function switchSubscriptionPrices(
   ];
   if (request.overagePriceId) changes.push(metered ? { id: metered.id, price: request.overagePriceId, ...taxRates } : { price: request.overagePriceId, ...taxRates });
   else if (metered) changes.push({ id: metered.id, deleted: true });
+  if (request.tokenOveragePriceId) {
+    changes.push(meteredTokens ? { id: meteredTokens.id, price: request.tokenOveragePriceId, ...taxRates } : { price: request.tokenOveragePriceId, ...taxRates });
+  } else if (meteredTokens) changes.push({ id: meteredTokens.id, deleted: true });
   await stripe.subscriptions.update(
     request.subscriptionId,
     {

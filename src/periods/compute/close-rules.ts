@@ -1,3 +1,4 @@
+import type { Unit } from '../../credits/compute/burn-order';
 import { decimalToScaled, divideRoundHalfUp } from '../../shared/amounts';
 
 /**
@@ -6,7 +7,8 @@ import { decimalToScaled, divideRoundHalfUp } from '../../shared/amounts';
  * - Rollover: a plan's rollover fraction (5 decimals) of the unused included credits carries
  *   into the next period, rounded down to the micro-credit; the rest expires.
  * - Overage to report: what the period's overage exceeds the sum already reported (never < 0).
- * - Overage charge: overage micro-credits × price per credit, rounded half-up to a minor unit.
+ * - Overage charge: overage micro-credits × price per credit, rounded half-up to a minor unit;
+ *   token overage: tokens × price per million tokens, rounded the same way.
  */
 const FRACTION_SCALE = 100_000n;
 
@@ -25,6 +27,10 @@ export function overageChargeMinor(overageMicro: bigint, priceMinorPerCredit: bi
   return divideRoundHalfUp(overageMicro * priceMinorPerCredit, 1_000_000n);
 }
 
+export function tokenOverageChargeMinor(overageTokens: bigint, priceMinorPerMillionTokens: bigint): bigint {
+  return divideRoundHalfUp(overageTokens * priceMinorPerMillionTokens, 1_000_000n);
+}
+
 export interface PeriodInvoiceLine {
   description: string;
   quantity: number;
@@ -32,11 +38,15 @@ export interface PeriodInvoiceLine {
   amountMinor: bigint;
 }
 
-/** The period invoice: the plan fee, and the overage when there is any; none when both are 0. */
+/**
+ * The period invoice: the plan fee, the credit overage and the token overage, each when there is
+ * any; none when all are 0. Token overage is priced per million tokens (0 when the plan has none).
+ */
 export function periodInvoiceLines(
-  plan: { name: string; monthlyPriceMinor: bigint; overagePriceMinorPerCredit: bigint },
+  plan: { name: string; monthlyPriceMinor: bigint; overagePriceMinorPerCredit: bigint; overagePriceMinorPerMillionTokens?: bigint },
   period: string,
   overageMicro: bigint,
+  overageTokens = 0n,
 ): PeriodInvoiceLine[] {
   const lines: PeriodInvoiceLine[] = [];
   if (plan.monthlyPriceMinor > 0n) {
@@ -47,6 +57,10 @@ export function periodInvoiceLines(
     const credits = Number(overageMicro) / 1_000_000;
     lines.push({ description: `Overage, ${period}: ${credits} credits`, quantity: 1, unitAmountMinor: overage, amountMinor: overage });
   }
+  const tokenOverage = tokenOverageChargeMinor(overageTokens, plan.overagePriceMinorPerMillionTokens ?? 0n);
+  if (tokenOverage > 0n) {
+    lines.push({ description: `Token overage, ${period}: ${overageTokens} tokens`, quantity: 1, unitAmountMinor: tokenOverage, amountMinor: tokenOverage });
+  }
   return lines;
 }
 
@@ -55,6 +69,10 @@ export function hourWindow(instant: Date): string {
   return instant.toISOString().slice(0, 13).replace(/[-T]/g, '');
 }
 
-export function overageIdentifier(accountId: string, period: string, window: string): string {
-  return `overage:${accountId}:${period}:${window}`;
+/**
+ * The Stripe meter event identifier of one report: credits keep `overage:…` (reports already
+ * sent under it), tokens report under `token-overage:…`, so the two never collide.
+ */
+export function overageIdentifier(accountId: string, period: string, window: string, unit: Unit = 'credits'): string {
+  return `${unit === 'tokens' ? 'token-overage' : 'overage'}:${accountId}:${period}:${window}`;
 }
