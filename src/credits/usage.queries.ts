@@ -23,8 +23,16 @@ export interface UsageEventRow {
   created_at: Date;
 }
 
+/**
+ * The usage event a ledger entry charged: the entry's reference is the event's id, so this is two
+ * primary-key lookups (usage_events has no index on ledger_entry_id, and a replay must not scan it).
+ */
 export async function findUsageEventByEntry(db: Db, ledgerEntryId: string): Promise<UsageEventRow | null> {
-  return (await db<UsageEventRow>('usage_events').where({ ledger_entry_id: ledgerEntryId }).first()) ?? null;
+  const row: UsageEventRow | undefined = await db('ledger_entries as l')
+    .join('usage_events as e', 'e.id', 'l.reference')
+    .where('l.id', ledgerEntryId)
+    .first('e.*');
+  return row ?? null;
 }
 
 /** `accountId` null: any account's event (the admin's view). */

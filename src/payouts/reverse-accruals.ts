@@ -61,8 +61,8 @@ export async function reverseAccrualsFundedBy(db: Knex, input: ReverseInput): Pr
         `select ue.id as usage_event_id, ue.credits_charged, sum((b->>'amount')::bigint) as burned
            from ledger_entries e
            cross join lateral jsonb_array_elements(e.burns) b
-           join usage_events ue on ue.ledger_entry_id = e.id
-          where e.account_id = ? and e.effective_at >= ? and e.burns is not null and b->>'grant_id' = ?
+           join usage_events ue on ue.id = e.reference and ue.ledger_entry_id = e.id -- by primary key
+          where e.account_id = ? and e.unit = 'credits' and e.effective_at >= ? and e.burns is not null and b->>'grant_id' = ?
           group by ue.id, ue.credits_charged`,
         [grant.account_id, grant.starts_at, input.grantId],
       )
