@@ -1,30 +1,13 @@
 import type { PricedUsage } from '../pricing/compute/price-usage';
 import { shareDecimal, splitAccrual } from './compute/accrual-split';
+import type { AccrualRow } from './accruals.queries';
 import type { CreditPricing } from './payout-config';
 
-/** A publisher_accruals row of a usage debit; every column, since no column default applies. */
-export interface PublisherAccrualInsert {
-  id: string;
-  kind: 'usage';
-  publisher_id: string;
-  account_id: string;
-  usage_event_id: string;
-  position: number;
-  tool: string;
-  quantity: string;
-  credits: string;
-  unit_price_micro_minor: string;
-  share: string;
-  currency: string;
-  publisher_exact: string;
-  platform_exact: string;
-  occurred_at: string;
-  refund_id: null;
-  reverses_id: null;
-  grant_id: null;
-  payout_id: null;
-  created_at: string;
-}
+/**
+ * A publisher_accruals row of a usage debit, as JSON for `settle_debit_batch`: every column,
+ * since no column default applies there; times as ISO strings.
+ */
+export type PublisherAccrualInsert = Omit<AccrualRow, 'kind' | 'occurred_at' | 'created_at'> & { kind: 'usage'; occurred_at: string; created_at: string };
 
 /**
  * The publisher_accruals rows of one usage debit, as `settle_debit_batch` inserts them with
