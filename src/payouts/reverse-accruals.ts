@@ -51,33 +51,14 @@ export async function reverseAccrualsFundedBy(db: Knex, input: ReverseInput): Pr
     throw new ValidationError('give exactly one of fraction or credits', { field: 'fraction' });
   }
   return db.transaction(async (trx) => {
+    const none = { refundId: input.refundId, rows: 0, replayed: false, byPublisher: [] };
     const already = await trx('publisher_accruals').where({ refund_id: input.refundId }).count<Array<{ count: string }>>({ count: '*' }).first();
-    if (Number(already?.count ?? 0) > 0) return { refundId: input.refundId, rows: 0, replayed: true, byPublisher: [] };
+    if (Number(already?.count ?? 0) > 0) return { ...none, replayed: true };
 
-    const grant = await trx('grants').where({ id: input.grantId }).first('id', 'account_id', 'starts_at');
-    if (!grant) throw new ValidationError(`Unknown grant ${input.grantId}`, { field: 'grant_id' });
-    const funded: Funded[] = (
-      await trx.raw(
-        `select ue.id as usage_event_id, ue.credits_charged, sum((b->>'amount')::bigint) as burned
-           from ledger_entries e
-           cross join lateral jsonb_array_elements(e.burns) b
-           join usage_events ue on ue.id = e.reference and ue.ledger_entry_id = e.id -- by primary key
-          where e.account_id = ? and e.unit = 'credits' and e.effective_at >= ? and e.burns is not null and b->>'grant_id' = ?
-          group by ue.id, ue.credits_charged`,
-        [grant.account_id, grant.starts_at, input.grantId],
-      )
-    ).rows;
-    if (funded.length === 0) return { refundId: input.refundId, rows: 0, replayed: false, byPublisher: [] };
-
-    let fraction: Fraction;
-    if (input.credits !== undefined) {
-      const totalBurned = funded.reduce((sum, row) => sum + BigInt(row.burned), 0n);
-      const wanted = BigInt(input.credits);
-      fraction = { num: wanted > totalBurned ? totalBurned : wanted, den: totalBurned };
-    } else {
-      fraction = { num: BigInt(input.fraction!.num), den: BigInt(input.fraction!.den) };
-    }
-    if (fraction.num <= 0n) return { refundId: input.refundId, rows: 0, replayed: false, byPublisher: [] };
+    const funded = await usageFundedBy(trx, input.grantId);
+    if (funded.length === 0) return none;
+    const fraction = fractionOf(input, funded);
+    if (fraction.num <= 0n) return none;
     if (fraction.den <= 0n || fraction.num > fraction.den) throw new ValidationError('fraction must be within (0, 1]', { field: 'fraction' });
 
     const byEvent = new Map(funded.map((row) => [row.usage_event_id, row]));
@@ -87,19 +68,7 @@ export async function reverseAccrualsFundedBy(db: Knex, input: ReverseInput): Pr
       .where({ kind: 'usage' })
       .orderBy('id')
       .forUpdate();
-    const reversedTotal = new Map<string, bigint>();
-    const reversedForGrant = new Map<string, bigint>();
-    if (originals.length > 0) {
-      const sums: Array<{ reverses_id: string; grant_id: string | null; total: string }> = await trx('publisher_accruals')
-        .whereIn('reverses_id', originals.map((row) => row.id))
-        .select('reverses_id', 'grant_id')
-        .sum({ total: 'credits' })
-        .groupBy('reverses_id', 'grant_id');
-      for (const row of sums) {
-        reversedTotal.set(row.reverses_id, (reversedTotal.get(row.reverses_id) ?? 0n) - BigInt(row.total));
-        if (row.grant_id === input.grantId) reversedForGrant.set(row.reverses_id, -BigInt(row.total));
-      }
-    }
+    const reversed = await reversedSoFar(trx, originals, input.grantId);
 
     const rows: NewAccrual[] = [];
     const totals = new Map<string, { credits: bigint; publisherExact: bigint }>();
@@ -110,34 +79,14 @@ export async function reverseAccrualsFundedBy(db: Knex, input: ReverseInput): Pr
         burned: BigInt(event.burned),
         charged: BigInt(event.credits_charged),
         fraction,
-        reversedForGrant: reversedForGrant.get(original.id) ?? 0n,
-        reversedTotal: reversedTotal.get(original.id) ?? 0n,
+        reversedForGrant: reversed.forGrant.get(original.id) ?? 0n,
+        reversedTotal: reversed.total.get(original.id) ?? 0n,
       });
       if (credits === 0n) continue;
-      const split = splitAccrual(-credits, BigInt(original.unit_price_micro_minor), shareUnits(original.share));
-      rows.push({
-        id: `rev:${input.refundId}:${original.id}`,
-        kind: 'reversal',
-        publisher_id: original.publisher_id,
-        account_id: original.account_id,
-        usage_event_id: original.usage_event_id,
-        position: original.position,
-        tool: original.tool,
-        quantity: '0',
-        credits: (-credits).toString(),
-        unit_price_micro_minor: original.unit_price_micro_minor,
-        share: original.share,
-        currency: original.currency,
-        publisher_exact: split.publisher.toString(),
-        platform_exact: split.platform.toString(),
-        occurred_at: input.at ?? new Date(),
-        refund_id: input.refundId,
-        reverses_id: original.id,
-        grant_id: input.grantId,
-        payout_id: null,
-      });
+      const row = reversalRow(original, credits, input);
+      rows.push(row);
       const total = totals.get(original.publisher_id) ?? { credits: 0n, publisherExact: 0n };
-      totals.set(original.publisher_id, { credits: total.credits + credits, publisherExact: total.publisherExact + split.publisher });
+      totals.set(original.publisher_id, { credits: total.credits + credits, publisherExact: total.publisherExact + BigInt(row.publisher_exact) });
     }
     await insertAccruals(trx, rows);
     return {
@@ -147,4 +96,71 @@ export async function reverseAccrualsFundedBy(db: Knex, input: ReverseInput): Pr
       byPublisher: [...totals].map(([publisherId, total]) => ({ publisherId, credits: total.credits, publisherExact: total.publisherExact })),
     };
   });
+}
+
+/** The usage events the grant paid for, with how much of each it paid (Σ its burns). */
+async function usageFundedBy(trx: Knex.Transaction, grantId: string): Promise<Funded[]> {
+  const grant = await trx('grants').where({ id: grantId }).first('id', 'account_id', 'starts_at');
+  if (!grant) throw new ValidationError(`Unknown grant ${grantId}`, { field: 'grant_id' });
+  const { rows } = await trx.raw(
+    `select ue.id as usage_event_id, ue.credits_charged, sum((b->>'amount')::bigint) as burned
+       from ledger_entries e
+       cross join lateral jsonb_array_elements(e.burns) b
+       join usage_events ue on ue.id = e.reference and ue.ledger_entry_id = e.id -- by primary key
+      where e.account_id = ? and e.unit = 'credits' and e.effective_at >= ? and e.burns is not null and b->>'grant_id' = ?
+      group by ue.id, ue.credits_charged`,
+    [grant.account_id, grant.starts_at, grantId],
+  );
+  return rows;
+}
+
+/** The part refunded: as given, or `credits` of the grant's spent credits over all it spent. */
+function fractionOf(input: ReverseInput, funded: Funded[]): Fraction {
+  if (input.credits === undefined) return { num: BigInt(input.fraction!.num), den: BigInt(input.fraction!.den) };
+  const totalBurned = funded.reduce((sum, row) => sum + BigInt(row.burned), 0n);
+  const wanted = BigInt(input.credits);
+  return { num: wanted > totalBurned ? totalBurned : wanted, den: totalBurned };
+}
+
+/** Credits already reversed of each original accrual: in all, and by refunds of this grant. */
+async function reversedSoFar(trx: Knex.Transaction, originals: AccrualRow[], grantId: string) {
+  const total = new Map<string, bigint>();
+  const forGrant = new Map<string, bigint>();
+  if (originals.length === 0) return { total, forGrant };
+  const sums: Array<{ reverses_id: string; grant_id: string | null; total: string }> = await trx('publisher_accruals')
+    .whereIn('reverses_id', originals.map((row) => row.id))
+    .select('reverses_id', 'grant_id')
+    .sum({ total: 'credits' })
+    .groupBy('reverses_id', 'grant_id');
+  for (const row of sums) {
+    total.set(row.reverses_id, (total.get(row.reverses_id) ?? 0n) - BigInt(row.total));
+    if (row.grant_id === grantId) forGrant.set(row.reverses_id, -BigInt(row.total));
+  }
+  return { total, forGrant };
+}
+
+/** The reversal of `credits` of an original accrual: negative, at its price and share. */
+function reversalRow(original: AccrualRow, credits: bigint, input: ReverseInput): NewAccrual {
+  const split = splitAccrual(-credits, BigInt(original.unit_price_micro_minor), shareUnits(original.share));
+  return {
+    id: `rev:${input.refundId}:${original.id}`,
+    kind: 'reversal',
+    publisher_id: original.publisher_id,
+    account_id: original.account_id,
+    usage_event_id: original.usage_event_id,
+    position: original.position,
+    tool: original.tool,
+    quantity: '0',
+    credits: (-credits).toString(),
+    unit_price_micro_minor: original.unit_price_micro_minor,
+    share: original.share,
+    currency: original.currency,
+    publisher_exact: split.publisher.toString(),
+    platform_exact: split.platform.toString(),
+    occurred_at: input.at ?? new Date(),
+    refund_id: input.refundId,
+    reverses_id: original.id,
+    grant_id: input.grantId,
+    payout_id: null,
+  };
 }
