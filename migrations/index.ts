@@ -32,6 +32,7 @@ import * as reportTokenOverage from './20261204000160_report_token_overage';
 import * as debitTakesModelTokens from './20261204000180_debit_takes_model_tokens';
 import * as ledgerKeysOnlyWhenGiven from './20261204000181_ledger_keys_only_when_given';
 import * as usageItemsWithoutReportIndex from './20261204000182_usage_items_without_report_index';
+import * as indexGrantsByAccount from './20261204000183_index_grants_by_account';
 import * as breakdownStoredOnce from './20261204000190_breakdown_stored_once';
 
 export interface Migration {
@@ -75,5 +76,6 @@ export const migrations: Migration[] = [
   { name: '20261204000180_debit_takes_model_tokens', ...debitTakesModelTokens },
   { name: '20261204000181_ledger_keys_only_when_given', ...ledgerKeysOnlyWhenGiven },
   { name: '20261204000182_usage_items_without_report_index', ...usageItemsWithoutReportIndex },
+  { name: '20261204000183_index_grants_by_account', ...indexGrantsByAccount },
   { name: '20261204000190_breakdown_stored_once', ...breakdownStoredOnce },
 ];
