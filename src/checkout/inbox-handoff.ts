@@ -30,64 +30,88 @@ const DEFAULTS: InboxHandoffOptions = { intervalMs: 2000, olderThanMs: 3000, max
 const PROBE_MS = 2000;
 const BATCH_DEADLINE_MS = 30_000;
 
+type PassOutcome = 'idle' | 'blocked';
+
+/** One cheap probe, so an outage costs one request per backoff step rather than a failed attempt per event. */
+const temporalAnswers = (ctx: WebhookContext): Promise<boolean> =>
+  ctx.temporal.withDeadline(Date.now() + PROBE_MS, () => ctx.temporal.workflowService.getSystemInfo({})).then(
+    () => true,
+    () => false,
+  );
+
+/** Served by the partial index of unprocessed events: the whole cost of an idle tick. */
+async function hasDueEvent(ctx: WebhookContext, olderThanMs: number): Promise<boolean> {
+  const due = await ctx.db('stripe_events')
+    .whereNull('processed_at')
+    .where('received_at', '<', new Date(Date.now() - olderThanMs))
+    .first('id');
+  return Boolean(due);
+}
+
+/** Logs an outage when it starts and when it ends, not on every retry in between. */
+function outageReporter(log: Logger) {
+  let outage: string | null = null;
+  return {
+    note(reason: string) {
+      if (outage === null) log.warn({ reason }, 'webhook inbox: hand-off waits; retrying with backoff');
+      outage = reason;
+    },
+    clear() {
+      if (outage !== null) log.info('webhook inbox: hand-off recovered');
+      outage = null;
+    },
+  };
+}
+type OutageReporter = ReturnType<typeof outageReporter>;
+
+/** One pass: drains until the inbox has no due event, or says why it could not. */
+async function drainDueEvents(ctx: WebhookContext, log: Logger, options: InboxHandoffOptions, outage: OutageReporter): Promise<PassOutcome> {
+  for (;;) {
+    if (!(await hasDueEvent(ctx, options.olderThanMs))) return 'idle';
+    if (!(await temporalAnswers(ctx))) {
+      outage.note('Temporal is unreachable');
+      return 'blocked';
+    }
+    const result = await ctx.temporal.withDeadline(Date.now() + BATCH_DEADLINE_MS, () =>
+      drainInbox(ctx, { olderThanMs: options.olderThanMs, limit: options.batch }),
+    );
+    if (result.redispatched > 0) log.info(result, 'webhook inbox: acknowledged events handed on');
+    if (result.failed > 0) {
+      outage.note(`${result.failed} hand-off(s) failed`);
+      return 'blocked';
+    }
+    if (result.redispatched < options.batch) return 'idle';
+  }
+}
+
+/** A pass that never throws: an unreachable database counts as an outage like Temporal's, and the loop keeps going. */
+async function passOrOutage(ctx: WebhookContext, log: Logger, options: InboxHandoffOptions, outage: OutageReporter): Promise<PassOutcome> {
+  try {
+    return await drainDueEvents(ctx, log, options, outage);
+  } catch (error) {
+    outage.note(error instanceof Error ? error.message : String(error));
+    return 'blocked';
+  }
+}
+
+const nextBackoffMs = (backoffMs: number, maxBackoffMs: number) => Math.min(Math.max(backoffMs * 2, 500), maxBackoffMs);
+
 export function startInboxHandoff(ctx: WebhookContext, log: Logger, overrides: Partial<InboxHandoffOptions> = {}): InboxHandoff {
   const options = { ...DEFAULTS, ...overrides };
+  const outage = outageReporter(log);
   let stopping = false;
   let timer: NodeJS.Timeout | null = null;
   let backoffMs = 0;
-  let outage: string | null = null;
-
-  const temporalAnswers = () =>
-    ctx.temporal.withDeadline(Date.now() + PROBE_MS, () => ctx.temporal.workflowService.getSystemInfo({})).then(
-      () => true,
-      () => false,
-    );
-
-  /** One pass: drains until the inbox has no due event, or says why it could not. */
-  const pass = async (): Promise<'idle' | 'blocked'> => {
-    for (;;) {
-      const due = await ctx.db('stripe_events')
-        .whereNull('processed_at')
-        .where('received_at', '<', new Date(Date.now() - options.olderThanMs))
-        .first('id');
-      if (!due) return 'idle';
-      if (!(await temporalAnswers())) {
-        noteOutage('Temporal is unreachable');
-        return 'blocked';
-      }
-      const result = await ctx.temporal.withDeadline(Date.now() + BATCH_DEADLINE_MS, () =>
-        drainInbox(ctx, { olderThanMs: options.olderThanMs, limit: options.batch }),
-      );
-      if (result.redispatched > 0) log.info(result, 'webhook inbox: acknowledged events handed on');
-      if (result.failed > 0) {
-        noteOutage(`${result.failed} hand-off(s) failed`);
-        return 'blocked';
-      }
-      if (result.redispatched < options.batch) return 'idle';
-    }
-  };
-
-  const noteOutage = (reason: string) => {
-    if (outage === null) log.warn({ reason }, 'webhook inbox: hand-off waits; retrying with backoff');
-    outage = reason;
-  };
 
   const tick = async () => {
     timer = null;
     if (stopping) return;
-    let outcome: 'idle' | 'blocked';
-    try {
-      outcome = await pass();
-    } catch (error) {
-      noteOutage(error instanceof Error ? error.message : String(error));
-      outcome = 'blocked';
-    }
+    const outcome = await passOrOutage(ctx, log, options, outage);
     if (outcome === 'idle') {
-      if (outage !== null) log.info('webhook inbox: hand-off recovered');
-      outage = null;
+      outage.clear();
       backoffMs = 0;
     } else {
-      backoffMs = Math.min(Math.max(backoffMs * 2, 500), options.maxBackoffMs);
+      backoffMs = nextBackoffMs(backoffMs, options.maxBackoffMs);
     }
     schedule(outcome === 'idle' ? options.intervalMs : backoffMs);
   };

@@ -2,15 +2,15 @@ import type { Knex } from 'knex';
 import { recordEvent } from '../outgoing-webhooks/record-event';
 import { reverseAccrualsFundedBy } from '../payouts/reverse-accruals';
 import type Stripe from 'stripe';
-import { checkReplay, reduceGrantWithEntry } from '../credits/ledger.service';
-import { findGrant, lockBalance } from '../credits/ledger.queries';
+import { checkReplay, reduceGrantWithEntry, type Posted } from '../credits/ledger.service';
+import { findGrant, lockBalance, type GrantRow } from '../credits/ledger.queries';
 import { classifyStripeError, createStripeRefund } from '../integrations/stripe/checkout';
 import { microToCredits, minorToMajor } from '../shared/amounts';
 import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { Unit } from '../credits/compute/burn-order';
 import type { RefundOutcome } from './checkout.types';
-import { computeRefundSplit } from './compute/refund-split';
+import { computeRefundSplit, type RefundSplit } from './compute/refund-split';
 import { findPaymentOrder, lockPaymentOrder, updateOrderFrom, type PaymentOrderRow } from './payment-orders.queries';
 import {
   findRefund,
@@ -191,6 +191,91 @@ function appliedOutcome(kind: 'applied' | 'already_applied', row: RefundRow, ord
 }
 
 /**
+ * The answers given without applying, under the locks: already applied, not confirmed by Stripe,
+ * not settled yet (retryable), or in a currency the order cannot take (the refund is marked
+ * failed). Null when the refund is to be applied now.
+ */
+async function outcomeWithoutApplying(trx: Knex.Transaction, order: PaymentOrderRow, refund: RefundRow): Promise<RefundOutcome | null> {
+  if (refund.status === 'applied') return appliedOutcome('already_applied', refund, order.status);
+  if (refund.status !== 'succeeded') return { kind: 'not_applicable', reason: `refund is ${refund.status}, not confirmed by Stripe` };
+  if (order.status === 'pending') throw new PurchaseNotSettledError(order.id);
+  if (refund.currency !== order.currency) {
+    await updateRefundFrom(trx, refund.id, ['succeeded'], { status: 'failed', failure_reason: `refund currency ${refund.currency} is not the order's ${order.currency}` });
+    return { kind: 'not_applicable', reason: 'currency mismatch' };
+  }
+  return null;
+}
+
+interface RefundPlan {
+  grant: GrantRow | null;
+  charged: bigint;
+  refundedBefore: bigint;
+  split: RefundSplit;
+}
+
+/** The balance is locked before the grant is read, so the split sees what concurrent debits left of it. */
+async function planRefund(trx: Knex.Transaction, order: PaymentOrderRow, refund: RefundRow): Promise<RefundPlan> {
+  await lockBalance(trx, order.account_id, order.unit);
+  const grant = order.grant_id ? await findGrant(trx, order.grant_id) : null;
+  const refundedBefore = await sumRefunds(trx, order.id, ['applied']);
+  const charged = BigInt(order.amount_charged_minor ?? order.amount_due_minor);
+  const split = computeRefundSplit({
+    creditsGranted: BigInt(order.credits_added),
+    amountCharged: charged,
+    refundedBefore,
+    refundAmount: BigInt(refund.amount_minor),
+    grantRemaining: grant ? BigInt(grant.remaining) : 0n,
+  });
+  return { grant, charged, refundedBefore, split };
+}
+
+/** Takes the refund's share out of the purchase's grant (ledger key refund:<refund id>); null when there is nothing to take. */
+async function clawBackFromGrant(trx: Knex.Transaction, order: PaymentOrderRow, refund: RefundRow, plan: RefundPlan): Promise<Posted | null> {
+  const { grant, split } = plan;
+  if (!grant || split.clawBack <= 0n) return null;
+  return reduceGrantWithEntry(trx, {
+    grantId: grant.id,
+    amount: split.clawBack,
+    type: 'refund',
+    idempotencyKey: `refund:${refund.id}`,
+    reference: order.id,
+    description:
+      `Refund ${refund.id} of purchase ${order.id}: ${quantityText(order, split.clawBack)} clawed back` +
+      (split.unrecoverable > 0n ? `; ${quantityText(order, split.unrecoverable)} already spent, not recoverable` : ''),
+  });
+}
+
+/** What was entitled but already spent is recorded as unrecoverable on the refund row. */
+async function markRefundApplied(trx: Knex.Transaction, refund: RefundRow, split: RefundSplit, clawed: bigint, posted: Posted | null): Promise<RefundRow> {
+  const applied = await updateRefundFrom(trx, refund.id, ['succeeded'], {
+    status: 'applied',
+    credits_entitled: split.entitled.toString(),
+    credits_clawed_back: clawed.toString(),
+    credits_unrecoverable: (split.entitled - clawed).toString(),
+    ledger_entry_id: posted?.entry.id ?? null,
+    applied_at: new Date(),
+  });
+  return applied!;
+}
+
+/** Adds the refund to the order's totals; the order becomes refunded once all it charged is refunded. */
+async function addRefundToOrder(trx: Knex.Transaction, order: PaymentOrderRow, refundedAfter: bigint, fullyRefunded: boolean, clawed: bigint) {
+  return updateOrderFrom(trx, order.id, [order.status], {
+    amount_refunded_minor: refundedAfter.toString(),
+    credits_clawed_back: (BigInt(order.credits_clawed_back) + clawed).toString(),
+    ...(fullyRefunded ? { status: 'refunded' } : {}),
+  });
+}
+
+async function recordRefundedEvent(trx: Knex.Transaction, order: PaymentOrderRow, refund: RefundRow, clawed: bigint, fullyRefunded: boolean): Promise<void> {
+  await recordEvent(trx, {
+    type: 'purchase.refunded',
+    accountId: order.account_id,
+    data: { purchase_id: order.id, refund_id: refund.id, amount: minorToMajor(refund.amount_minor), currency: refund.currency, ...(order.unit === 'tokens' ? { unit: 'tokens', tokens_clawed_back: Number(clawed) } : { credits_clawed_back: microToCredits(clawed) }), fully_refunded: fullyRefunded },
+  });
+}
+
+/**
  * Applies one confirmed refund, once: under the order's and the balance's locks, its pro-rata
  * share of the purchased credits is taken out of the purchase's grant (ledger key
  * refund:<refund id>) as far as the grant still holds it; what was already spent is recorded on
@@ -203,60 +288,19 @@ export async function applyRefund(db: Knex, refundId: string): Promise<RefundOut
     await trx.raw(`set local lock_timeout = '5s'`);
     const order = (await lockPaymentOrder(trx, unlocked.purchase_id))!;
     const refund = (await lockRefund(trx, refundId))!;
-    if (refund.status === 'applied') return appliedOutcome('already_applied', refund, order.status);
-    if (refund.status !== 'succeeded') return { kind: 'not_applicable', reason: `refund is ${refund.status}, not confirmed by Stripe` };
-    if (order.status === 'pending') throw new PurchaseNotSettledError(order.id);
-    if (refund.currency !== order.currency) {
-      await updateRefundFrom(trx, refund.id, ['succeeded'], { status: 'failed', failure_reason: `refund currency ${refund.currency} is not the order's ${order.currency}` });
-      return { kind: 'not_applicable', reason: 'currency mismatch' };
-    }
+    const early = await outcomeWithoutApplying(trx, order, refund);
+    if (early) return early;
 
-    await lockBalance(trx, order.account_id, order.unit);
-    const grant = order.grant_id ? await findGrant(trx, order.grant_id) : null;
-    const refundedBefore = await sumRefunds(trx, order.id, ['applied']);
-    const charged = BigInt(order.amount_charged_minor ?? order.amount_due_minor);
-    const split = computeRefundSplit({
-      creditsGranted: BigInt(order.credits_added),
-      amountCharged: charged,
-      refundedBefore,
-      refundAmount: BigInt(refund.amount_minor),
-      grantRemaining: grant ? BigInt(grant.remaining) : 0n,
-    });
-    const posted =
-      grant && split.clawBack > 0n
-        ? await reduceGrantWithEntry(trx, {
-            grantId: grant.id,
-            amount: split.clawBack,
-            type: 'refund',
-            idempotencyKey: `refund:${refund.id}`,
-            reference: order.id,
-            description:
-              `Refund ${refund.id} of purchase ${order.id}: ${quantityText(order, split.clawBack)} clawed back` +
-              (split.unrecoverable > 0n ? `; ${quantityText(order, split.unrecoverable)} already spent, not recoverable` : ''),
-          })
-        : null;
+    const plan = await planRefund(trx, order, refund);
+    const posted = await clawBackFromGrant(trx, order, refund, plan);
     const clawed = posted ? -BigInt(posted.entry.amount) : 0n;
     // Publishers' earnings that this purchase funded shrink pro rata (negative carry-forward).
-    if (grant) await reverseAccrualsFundedBy(trx, { grantId: grant.id, refundId: refund.id, fraction: { num: refund.amount_minor, den: charged } });
-    const applied = (await updateRefundFrom(trx, refund.id, ['succeeded'], {
-      status: 'applied',
-      credits_entitled: split.entitled.toString(),
-      credits_clawed_back: clawed.toString(),
-      credits_unrecoverable: (split.entitled - clawed).toString(),
-      ledger_entry_id: posted?.entry.id ?? null,
-      applied_at: new Date(),
-    }))!;
-    const refundedAfter = refundedBefore + BigInt(refund.amount_minor);
-    const updated = await updateOrderFrom(trx, order.id, [order.status], {
-      amount_refunded_minor: refundedAfter.toString(),
-      credits_clawed_back: (BigInt(order.credits_clawed_back) + clawed).toString(),
-      ...(refundedAfter >= charged ? { status: 'refunded' } : {}),
-    });
-    await recordEvent(trx, {
-      type: 'purchase.refunded',
-      accountId: order.account_id,
-      data: { purchase_id: order.id, refund_id: refund.id, amount: minorToMajor(refund.amount_minor), currency: refund.currency, ...(order.unit === 'tokens' ? { unit: 'tokens', tokens_clawed_back: Number(clawed) } : { credits_clawed_back: microToCredits(clawed) }), fully_refunded: refundedAfter >= charged },
-    });
+    if (plan.grant) await reverseAccrualsFundedBy(trx, { grantId: plan.grant.id, refundId: refund.id, fraction: { num: refund.amount_minor, den: plan.charged } });
+    const applied = await markRefundApplied(trx, refund, plan.split, clawed, posted);
+    const refundedAfter = plan.refundedBefore + BigInt(refund.amount_minor);
+    const fullyRefunded = refundedAfter >= plan.charged;
+    const updated = await addRefundToOrder(trx, order, refundedAfter, fullyRefunded, clawed);
+    await recordRefundedEvent(trx, order, refund, clawed, fullyRefunded);
     return appliedOutcome('applied', applied, updated?.status ?? order.status);
   });
 }

@@ -30,6 +30,63 @@ interface Def {
 }
 const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
+/** Keys outside the shape are undeclared unless a catchall (other than `never`) admits them. */
+function undeclaredInObject(def: Def, value: unknown, path: string[]): string[] | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const shape = def.shape ?? {};
+  const open = def.catchall !== undefined && defOf(def.catchall).type !== 'never';
+  for (const [key, child] of Object.entries(value)) {
+    const field = shape[key];
+    if (!field) {
+      if (!open) return [...path, key];
+      continue;
+    }
+    const found = undeclaredField(field, child, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+function undeclaredInArray(def: Def, value: unknown, path: string[]): string[] | null {
+  if (!Array.isArray(value)) return null;
+  for (let index = 0; index < value.length; index++) {
+    const found = undeclaredField(def.element!, value[index], [...path, String(index)]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Only the positions the tuple declares are looked into. */
+function undeclaredInTuple(def: Def, value: unknown, path: string[]): string[] | null {
+  if (!Array.isArray(value)) return null;
+  for (let index = 0; index < Math.min(value.length, def.items?.length ?? 0); index++) {
+    const found = undeclaredField(def.items![index]!, value[index], [...path, String(index)]);
+    if (found) return found;
+  }
+  return null;
+}
+
+function undeclaredInRecord(def: Def, value: unknown, path: string[]): string[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    const found = undeclaredField(def.valueType!, child, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The option the value matches decides; when none matches fully, the first that parses. */
+function undeclaredInUnion(def: Def, value: unknown, path: string[]): string[] | null {
+  let first: string[] | null = null;
+  for (const option of def.options ?? []) {
+    if (!option.safeParse(value).success) continue;
+    const found = undeclaredField(option, value, path);
+    if (!found) return null;
+    first ??= found;
+  }
+  return first;
+}
+
 /**
  * The path of the first object key the schema does not declare (zod strips those silently,
  * while the OpenAPI document says `additionalProperties: false`); null when there is none.
@@ -37,53 +94,16 @@ const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } 
 export function undeclaredField(schema: z.ZodType, value: unknown, path: string[] = []): string[] | null {
   const def = defOf(schema);
   switch (def.type) {
-    case 'object': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-      const shape = def.shape ?? {};
-      const open = def.catchall !== undefined && defOf(def.catchall).type !== 'never';
-      for (const [key, child] of Object.entries(value)) {
-        const field = shape[key];
-        if (!field) {
-          if (!open) return [...path, key];
-          continue;
-        }
-        const found = undeclaredField(field, child, [...path, key]);
-        if (found) return found;
-      }
-      return null;
-    }
+    case 'object':
+      return undeclaredInObject(def, value, path);
     case 'array':
-      if (!Array.isArray(value)) return null;
-      for (let index = 0; index < value.length; index++) {
-        const found = undeclaredField(def.element!, value[index], [...path, String(index)]);
-        if (found) return found;
-      }
-      return null;
+      return undeclaredInArray(def, value, path);
     case 'tuple':
-      if (!Array.isArray(value)) return null;
-      for (let index = 0; index < Math.min(value.length, def.items?.length ?? 0); index++) {
-        const found = undeclaredField(def.items![index]!, value[index], [...path, String(index)]);
-        if (found) return found;
-      }
-      return null;
+      return undeclaredInTuple(def, value, path);
     case 'record':
-      if (value === null || typeof value !== 'object') return null;
-      for (const [key, child] of Object.entries(value)) {
-        const found = undeclaredField(def.valueType!, child, [...path, key]);
-        if (found) return found;
-      }
-      return null;
-    case 'union': {
-      // The option the value matches decides; when none matches fully, the first that parses.
-      let first: string[] | null = null;
-      for (const option of def.options ?? []) {
-        if (!option.safeParse(value).success) continue;
-        const found = undeclaredField(option, value, path);
-        if (!found) return null;
-        first ??= found;
-      }
-      return first;
-    }
+      return undeclaredInRecord(def, value, path);
+    case 'union':
+      return undeclaredInUnion(def, value, path);
     case 'optional':
     case 'nullable':
     case 'default':
