@@ -53,6 +53,8 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
       const result = await injectFault(kind, stack.info, worker, startedAt);
       log(`  fault ${kind} at ${result.atSecond} s: ${result.recoveredMs === null ? 'NOT recovered' : `ready again in ${(result.recoveredMs / 1000).toFixed(1)} s`}`);
+      // the stack's own last lines say why (a crash prints its stack trace there)
+      if (result.recoveredMs === null) log(stack.logLines().slice(-40).join('\n'));
       faults.push(result);
     }
     await loadDone;

@@ -56,6 +56,11 @@ export async function startEmbeddedPostgres(options: {
   fs.mkdirSync(options.logDir, { recursive: true });
   const log = fs.createWriteStream(path.join(options.logDir, 'postgres.log'), { flags: 'a' });
   const isRoot = os.userInfo().uid === 0;
+  // A killed server's last output can arrive after stop() closed the log (its restart opens a
+  // new one): a write after end would be an uncaught exception that takes the whole stack down.
+  const writeLog = (text: string) => {
+    if (!log.writableEnded) log.write(text);
+  };
   let recentOutput = '';
   const serverOn = (port: number) =>
     new EmbeddedPostgres({
@@ -75,9 +80,9 @@ export async function startEmbeddedPostgres(options: {
       ],
       onLog: (message: string) => {
         recentOutput = (recentOutput + message).slice(-4096);
-        log.write(message);
+        writeLog(message);
       },
-      onError: (error: unknown) => log.write(`[error] ${String(error)}\n`),
+      onError: (error: unknown) => writeLog(`[error] ${String(error)}\n`),
     });
 
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
