@@ -71,6 +71,7 @@ export function planView(row: PlanRow) {
     tokensIncluded: Number(row.included_tokens),
     overageAllowed: row.overage_allowed,
     overagePricePerCredit: minorToMajor(row.overage_price_minor_per_credit),
+    tokenOveragePricePerMillion: minorToMajor(row.overage_price_minor_per_million_tokens ?? '0'),
     agentLimit: row.agent_limit,
     rolloverFraction: Number(row.rollover_fraction),
     agentMarkup: markupBpsToFraction(row.agent_markup_bps ?? 2000),

@@ -190,6 +190,12 @@ describe('Stripe Billing catalog', () => {
     expect((await api('PUT', `/v1/admin/plans/${planId}`, { key: 'admin', body: { ...body, monthly_price: 149 } })).status).toBe(200);
     const fees = await db('stripe_plan_prices').where({ plan_id: planId, kind: 'fee' }).orderBy('id');
     expect(fees.map((row) => [row.terms, row.current])).toEqual([['fee:usd:9900/month', false], ['fee:usd:14900/month', true]]);
+
+    // the token overage price: $2 per million tokens = 0.0002 minor units per token
+    const priced = await api('PUT', `/v1/admin/plans/${planId}`, { key: 'admin', body: { ...body, monthly_price: 149, token_overage_price_per_million: 2 } });
+    expect(priced.body.tokenOveragePricePerMillion).toBe(2);
+    const tokenPrices = await db('stripe_plan_prices').where({ plan_id: planId, kind: 'token_overage' }).orderBy('id');
+    expect(tokenPrices.map((row) => [row.terms.split('@')[0], row.current])).toEqual([['token_overage:usd:0/month', false], ['token_overage:usd:0.0002/month', true]]);
   });
 });
 

@@ -124,6 +124,9 @@ export const catalogAdminRoutes = [
       included_tokens: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
       overage_allowed: z.boolean(),
       overage_price_per_credit: moneyAmount({ allowZero: true, max: MAX_OVERAGE_PRICE_MAJOR }).default(0n),
+      token_overage_price_per_million: moneyAmount({ allowZero: true, max: MAX_OVERAGE_PRICE_MAJOR }).default(0n).meta({
+        description: 'what a million tokens beyond the monthly allowance cost, in major units (plans that allow overage)',
+      }),
       agent_limit: z.number().int().min(1).max(1_000_000).nullable().default(null),
       rollover_fraction: z.number().min(0).max(1).multipleOf(0.00001).default(0),
       features: z.array(z.string().max(200)).max(50).default([]),
@@ -140,6 +143,7 @@ export const catalogAdminRoutes = [
         included_tokens: String(body.included_tokens),
         overage_allowed: body.overage_allowed,
         overage_price_minor_per_credit: body.overage_price_per_credit.toString(),
+        overage_price_minor_per_million_tokens: body.token_overage_price_per_million.toString(),
         agent_limit: body.agent_limit,
         rollover_fraction: String(body.rollover_fraction),
         features: JSON.stringify(body.features),
