@@ -13,15 +13,16 @@ export interface ApiInstance {
 
 /**
  * Another API process's worth of Settle on the test stack's database, Temporal and stripe-mock,
- * in this process with its own settings (e.g. a low rate limit) and its own key cache.
+ * in this process with its own settings (e.g. a low rate limit) and its own key cache;
+ * `stripeApiBase` puts something between it and stripe-mock (test/helpers/stripe-fault-proxy.ts).
  */
-export async function startApiInstance(env: Record<string, string> = {}): Promise<ApiInstance> {
+export async function startApiInstance(env: Record<string, string> = {}, options: { stripeApiBase?: string } = {}): Promise<ApiInstance> {
   const stack = readStackInfo();
   const config = loadConfig({ ...process.env, DATA_DIR: stack.dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env }, 'embedded');
   const deps = await buildDeps(config, {
     databaseUrl: stack.databaseUrl,
     temporalAddress: stack.temporalAddress,
-    stripeApiBase: stack.stripeApiBase,
+    stripeApiBase: options.stripeApiBase ?? stack.stripeApiBase,
     adminApiKey: stack.adminApiKey,
     webhookSecret: stack.webhookSecret,
   });

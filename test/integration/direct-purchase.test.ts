@@ -1,9 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../src/config/config';
-import { createHttpApp } from '../../src/http/app';
-import { buildDeps, closeDeps } from '../../src/runtime/build-deps';
 import { expectErrorBody } from '../helpers/api';
+import { startApiInstance } from '../helpers/api-instance';
 import { testDb } from '../helpers/db';
 import { readStackInfo } from '../helpers/stack-info';
 import { postWebhook } from '../helpers/stripe-events';
@@ -23,26 +19,10 @@ let apiUrl: string;
 let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  const stack = readStackInfo();
-  proxy = await startStripeFaultProxy(stack.stripeApiBase);
-  const config = loadConfig({ ...process.env, DATA_DIR: stack.dataDir, PORT: '0', LOG_LEVEL: 'silent' }, 'embedded');
-  const deps = await buildDeps(config, {
-    databaseUrl: stack.databaseUrl,
-    temporalAddress: stack.temporalAddress,
-    stripeApiBase: proxy.url,
-    adminApiKey: stack.adminApiKey,
-    webhookSecret: stack.webhookSecret,
-  });
-  const app = createHttpApp(deps);
-  const server = http.createServer(app.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stop = async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await app.close();
-    await closeDeps(deps);
-  };
+  proxy = await startStripeFaultProxy(readStackInfo().stripeApiBase);
+  const api = await startApiInstance({}, { stripeApiBase: proxy.url });
+  apiUrl = api.url;
+  stop = api.stop;
 }, 60000);
 afterAll(async () => {
   await stop?.();

@@ -1,12 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/config';
-import { createHttpApp } from '../../src/http/app';
 import { createStripe } from '../../src/integrations/stripe/client';
-import { buildDeps, closeDeps } from '../../src/runtime/build-deps';
 import { createWorker } from '../../src/worker/create-worker';
+import { startApiInstance } from '../helpers/api-instance';
 import { testDb } from '../helpers/db';
 import { readStackInfo } from '../helpers/stack-info';
 import { postWebhook } from '../helpers/stripe-events';
@@ -31,25 +28,11 @@ const config = loadConfig({ ...process.env, DATA_DIR: stack.dataDir, PORT: '0', 
 
 beforeAll(async () => {
   proxy = await startStripeFaultProxy(stack.stripeApiBase);
-  const deps = await buildDeps(config, {
-    databaseUrl: stack.databaseUrl,
-    temporalAddress: stack.temporalAddress,
-    stripeApiBase: proxy.url,
-    adminApiKey: stack.adminApiKey,
-    webhookSecret: stack.webhookSecret,
-  });
-  const app = createHttpApp(deps);
-  const server = http.createServer(app.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const api = await startApiInstance({}, { stripeApiBase: proxy.url });
+  apiUrl = api.url;
+  stop = api.stop;
   connection = await Connection.connect({ address: stack.temporalAddress });
   client = new Client({ connection, namespace: stack.temporalNamespace });
-  stop = async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await app.close();
-    await closeDeps(deps);
-  };
 }, 60000);
 afterAll(async () => {
   await stop?.();
