@@ -29,7 +29,7 @@ export interface DebitRequest {
 }
 
 export type DebitOutcome =
-  | { kind: 'ok'; entryId: string; balanceAfter: bigint; covered: bigint; overage: bigint; available: bigint; tokens: { balanceAfter: bigint; overage: bigint } | null }
+  | { kind: 'ok'; entryId: string; balanceAfter: bigint; covered: bigint; overage: bigint; available: bigint }
   | { kind: 'replay'; entryId: string; requestHash: string | null }
   | { kind: 'insufficient'; available: bigint }
   | { kind: 'insufficient_tokens'; available: bigint }
@@ -46,9 +46,6 @@ export interface DebitRow {
   available: string | null;
   request_hash: string | null;
   agent_limit: number | null;
-  /** absent from settle_capture_batch's rows */
-  tokens_balance_after?: string | null;
-  tokens_overage?: string | null;
 }
 
 /** A debit as `settle_debit_batch` reads it from its jsonb argument (one object per item). */
@@ -80,15 +77,7 @@ export const toJson = (value: unknown) =>
 export function outcomeOf(row: DebitRow): DebitOutcome {
   switch (row.outcome) {
     case 'ok':
-      return {
-        kind: 'ok',
-        entryId: row.entry_id!,
-        balanceAfter: BigInt(row.balance_after!),
-        covered: BigInt(row.covered!),
-        overage: BigInt(row.overage!),
-        available: BigInt(row.available!),
-        tokens: row.tokens_balance_after == null ? null : { balanceAfter: BigInt(row.tokens_balance_after), overage: BigInt(row.tokens_overage!) },
-      };
+      return { kind: 'ok', entryId: row.entry_id!, balanceAfter: BigInt(row.balance_after!), covered: BigInt(row.covered!), overage: BigInt(row.overage!), available: BigInt(row.available!) };
     case 'replay':
       return { kind: 'replay', entryId: row.entry_id!, requestHash: row.request_hash };
     case 'insufficient':
