@@ -63,9 +63,9 @@ function sumTokens(resolved: PricedItemInput[], pick: (model: ModelLine) => bigi
   return resolved.reduce((sum, item) => sum + (item.kind === 'model' ? pick(item) : 0n), 0n);
 }
 
-/** Every token of the request's model lines, all four kinds: what a plan's monthly token allowance counts. */
-export function modelTokensOf(resolved: PricedItemInput[]): bigint {
-  return sumTokens(resolved, (m) => m.inputTokens + m.outputTokens + m.cacheWriteTokens + m.cacheReadTokens);
+/** Every token of the event, all four kinds (summed over its model lines): what a plan's monthly token allowance counts. */
+export function modelTokensOf(event: UsageEventInsert): bigint {
+  return event.input_tokens + event.output_tokens + event.cache_write_tokens + event.cache_read_tokens;
 }
 
 /** The usage_events row: totals of the event, its tokens summed over model lines, and the markup rate its breakdown shows. */

@@ -134,6 +134,7 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
   const entryId = newId('txn');
   const breakdown = breakdownOf(priced, markupBps);
   const facts = { eventId, accountId: input.accountId, agent: input.agent, taskId: input.taskId, at, priced };
+  const usage = usageEventRow({ ...facts, resolved, markupBps });
   const request: DebitRequest = {
     accountId: input.accountId,
     unit: 'credits',
@@ -146,11 +147,11 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     at,
     entryId,
     agent: input.agent,
-    usage: usageEventRow({ ...facts, resolved, markupBps }),
+    usage,
     items: usageItemRows(facts),
     accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }, input.creditPricing),
   };
-  const tokens = modelTokensOf(resolved);
+  const tokens = modelTokensOf(usage);
   if (tokens > 0n) request.modelTokens = { amount: tokens, entryId: newId('txn') };
   return { priced, eventId, entryId, at, breakdown, request };
 }
