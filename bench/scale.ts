@@ -39,7 +39,7 @@ function monthsBefore(now: Date, months: number): Date {
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function analyzeLedger(db: Knex): Promise<void> {
-  for (const table of ['accounts', 'balances', 'grants', 'api_keys', 'ledger_entries', 'usage_events', 'usage_items', 'usage_daily']) await db.raw(`vacuum analyze ${table}`);
+  for (const table of ['accounts', 'balances', 'grants', 'api_keys', 'ledger_entries', 'usage_daily']) await db.raw(`vacuum analyze ${table}`);
 }
 
 /**

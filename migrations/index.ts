@@ -34,6 +34,7 @@ import * as ledgerKeysOnlyWhenGiven from './20261204000181_ledger_keys_only_when
 import * as usageItemsWithoutReportIndex from './20261204000182_usage_items_without_report_index';
 import * as indexGrantsByAccount from './20261204000183_index_grants_by_account';
 import * as breakdownStoredOnce from './20261204000190_breakdown_stored_once';
+import * as oneRowPerMeteredCall from './20261205000200_one_row_per_metered_call';
 
 export interface Migration {
   name: string;
@@ -78,4 +79,5 @@ export const migrations: Migration[] = [
   { name: '20261204000182_usage_items_without_report_index', ...usageItemsWithoutReportIndex },
   { name: '20261204000183_index_grants_by_account', ...indexGrantsByAccount },
   { name: '20261204000190_breakdown_stored_once', ...breakdownStoredOnce },
+  { name: '20261205000200_one_row_per_metered_call', ...oneRowPerMeteredCall },
 ];

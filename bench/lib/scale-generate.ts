@@ -9,9 +9,9 @@ import type { Knex } from 'knex';
  *   then the open period's usage (burning the included grant, which burns first: priority 20 < 40).
  *   seq has no gaps, balance_after is the running sum, balances.balance = Σ amount, each grant's
  *   remaining = amount − Σ its burns. tokens: the open period's included grant only.
- * - every usage entry has its usage_events row and one usage_items line (one of four tools). The
- *   events' created_at is the load's own (as for usage recorded now), so the daily rollup takes
- *   them like any other usage: see catchUpRollup in bench/scale.ts.
+ * - every usage entry carries its usage record and one line (one of four tools), as the debit
+ *   writes them. Their created_at is the load's own (as for usage recorded now), so the daily
+ *   rollup takes them like any other usage: see catchUpRollup in bench/scale.ts.
  * - accounts 1..closeFirst have their open period one month earlier (the 10k close); the others
  *   are open in `openPeriod` (closed second, with the first ones: the 100k close).
  *
@@ -144,29 +144,16 @@ export async function insertLedgerChunk(db: Knex, from: number, to: number): Pro
               'grt_' || substr(md5('t' || n), 1, 20), null, open_start, open_start
          from scale_accounts a where n between ${Number(from)} and ${Number(to)}`,
     );
+    // A usage entry is its usage event (the usage_events and usage_items views): one burn, named
+    // by grant_id; one tool line. created_at is the load's own, as for usage recorded now.
     const usageEntries = await trx.raw(
       `${usage}
-       insert into ledger_entries (id, account_id, unit, seq, type, amount, overage, balance_after, idempotency_key, request_hash, description, reference, grant_id, burns, effective_at, created_at)
+       insert into ledger_entries (id, account_id, unit, seq, type, amount, overage, balance_after, idempotency_key, request_hash, description, reference, grant_id, burns, effective_at, created_at, lines)
        select entry_id, account_id, 'credits', case when j <= h then j + 1 else j + 2 end, 'usage', -amount, 0,
               used_history + ${DEPOSIT_BUFFER_MICRO} - used + case when j <= h then 0 else included end,
-              'req-' || j, md5(entry_id) || md5(event_id), 'Usage', event_id, null,
-              jsonb_build_array(jsonb_build_object('grant_id', 'grt_' || substr(md5(case when j <= h then 'd' else 'i' end || n), 1, 20), 'amount', amount)),
-              at, at
+              'req-' || j, md5(entry_id), 'Usage', event_id, 'grt_' || substr(md5(case when j <= h then 'd' else 'i' end || n), 1, 20), null,
+              at, now(), jsonb_build_array(jsonb_build_object('tool', tool, 'credits', amount))
          from u`,
-    );
-    await trx.raw(
-      `${usage}
-       insert into usage_events (id, account_id, ledger_entry_id, agent, task_id, credits_charged, markup, rounding, overage, balance_after, provider_cost, breakdown, occurred_at, created_at)
-       select event_id, account_id, entry_id, null, null, amount, 0, 0, 0,
-              used_history + ${DEPOSIT_BUFFER_MICRO} - used + case when j <= h then 0 else included end, 0,
-              jsonb_build_array(jsonb_build_object('type', 'tool', 'tool', tool, 'quantity', 1, 'credits_per_execution', amount / 1e6, 'credits', amount / 1e6)),
-              at, now()
-         from u`,
-    );
-    await trx.raw(
-      `${usage}
-       insert into usage_items (usage_event_id, position, account_id, occurred_at, agent, kind, tool, quantity, credits)
-       select event_id, 0, account_id, at, null, 'tool', tool, 1, amount from u`,
     );
     return entries.rowCount + usageEntries.rowCount;
   });

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 
-const LEDGER_TABLES = ['ledger_entries', 'usage_events', 'usage_items'];
+// usage events and their lines are rows of ledger_entries (the usage_events and usage_items views)
+const LEDGER_TABLES = ['ledger_entries'];
 
 export interface IndexShape {
   index: string;

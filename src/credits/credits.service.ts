@@ -31,7 +31,7 @@ export async function debitPlain(
     entryId: newId('txn'),
     agent: null,
     usage: null,
-    items: null,
+    lines: null,
     accruals: null,
   });
   switch (outcome.kind) {

@@ -2,10 +2,10 @@ import type { Db } from '../db/knex';
 import { GENERATED_KEY_PREFIX } from '../shared/request-hash';
 import type { PublisherAccrualInsert } from '../payouts/usage-accruals';
 import type { Unit } from './compute/burn-order';
-import type { UsageEventInsert, UsageItemInsert } from './usage-rows';
+import type { StoredUsageLine, UsageColumns } from './usage-rows';
 
 /**
- * One debit for the `settle_debit_batch` database function (migrations/sql/settle-debit-tokens.ts,
+ * One debit for the `settle_debit_batch` database function (migrations/sql/settle-debit-one-row.ts,
  * the only implementation of the debit rules). The rows it records come typed, one mapper per
  * table (./usage-rows.ts, src/payouts/usage-accruals.ts): the function reads them by column name.
  */
@@ -21,8 +21,9 @@ export interface DebitRequest {
   at: Date;
   entryId: string;
   agent: string | null;
-  usage: UsageEventInsert | null;
-  items: UsageItemInsert[] | null;
+  /** a usage debit's record, stored on its credits entry */
+  usage: UsageColumns | null;
+  lines: StoredUsageLine[] | null;
   accruals: PublisherAccrualInsert[] | null;
   /** The request's model tokens, taken from the plan's monthly token allowance with the credits (its own ledger entry). */
   modelTokens?: { amount: bigint; entryId: string };
@@ -64,7 +65,7 @@ export function debitItemOf(request: DebitRequest) {
     entry_id: request.entryId,
     agent: request.agent,
     usage: request.usage,
-    items: request.items,
+    lines: request.lines,
     accruals: request.accruals,
     tokens: request.modelTokens?.amount ?? null,
     token_entry_id: request.modelTokens?.entryId ?? null,

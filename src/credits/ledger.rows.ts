@@ -22,9 +22,25 @@ export interface LedgerEntryRow {
   description: string | null;
   reference: string | null;
   grant_id: string | null;
-  burns: Array<{ grant_id: string; amount: number }> | null;
+  /** as stored: a debit that burned one grant names it in grant_id and stores null here (read them with burnsOf) */
+  burns: Burn[] | null;
   effective_at: Date;
   created_at: Date;
+}
+
+export interface Burn {
+  grant_id: string;
+  amount: number;
+}
+
+/**
+ * The grants a debit burned, in burn order: its `burns`, or the one grant it names. SQL readers
+ * use `ledger_entry_burns(e)`, the same rule (migrations/20261205000200_one_row_per_metered_call.ts).
+ */
+export function burnsOf(entry: Pick<LedgerEntryRow, 'type' | 'burns' | 'grant_id' | 'amount'>): Burn[] | null {
+  if (entry.burns !== null) return entry.burns;
+  if (entry.type !== 'usage' && entry.type !== 'debit') return null;
+  return entry.grant_id === null ? [] : [{ grant_id: entry.grant_id, amount: -Number(entry.amount) }];
 }
 
 export interface GrantRow {

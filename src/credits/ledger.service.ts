@@ -22,9 +22,10 @@ import { grantReductionRows, type EntryType, type GrantRow, type LedgerEntryRow,
  * The ledger module (ledger.service.ts: the rules; ledger.queries.ts: the statements;
  * ledger.rows.ts: the row shapes and their mappers). Every change to balances, grants and ledger
  * entries goes through here or through the `settle_debit_batch` SQL function (migrations/sql/
- * settle-debit-tokens.ts; debits, hold captures and placements call it, a single debit as a batch
+ * settle-debit-one-row.ts; debits, hold captures and placements call it, a single debit as a batch
  * of one), which is the only implementation of the hot-path rules: burn order, spendable at the
- * event's time, holds, overage, hard limits, model tokens. Here: lock the balance row, look for the
+ * event's time, holds, overage, hard limits, model tokens; it also writes a usage debit's record
+ * onto its entry (usage-rows.ts). Here: lock the balance row, look for the
  * idempotency key, change grants, append the ledger entry with the next sequence number.
  */
 export interface Posted {

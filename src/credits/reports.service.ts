@@ -5,6 +5,7 @@ import { microToCredits } from '../shared/amounts';
 import { NotFoundError } from '../shared/errors';
 import { findEntry, spendableBalances, type LedgerEntryRow } from './ledger.queries';
 import { quantityOf } from './ledger-views';
+import { burnsOf } from './ledger.rows';
 import { chargedBetween, consumedBetween, entriesPage, modelUsageBetween, tokensUsedBetween, usageGrouped, type Range, type UsageGroup } from './reports.queries';
 import { findUsageEvent, storedBreakdownOf } from './usage.queries';
 import { breakdownFor } from './provider-costs';
@@ -165,7 +166,7 @@ export async function usageEventDetail(db: Knex, accountId: string | null, usage
         amount: quantityOf('credits', entry.amount),
         overage: quantityOf('credits', entry.overage),
         balance_after: quantityOf('credits', entry.balance_after),
-        funded_by: (entry.burns ?? []).map((burn) => ({ grant_id: burn.grant_id, credits: microToCredits(burn.amount) })),
+        funded_by: (burnsOf(entry) ?? []).map((burn) => ({ grant_id: burn.grant_id, credits: microToCredits(burn.amount) })),
       },
     ],
   };

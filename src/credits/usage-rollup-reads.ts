@@ -8,7 +8,8 @@ import type { Db } from '../db/knex';
  *
  * - the whole UTC days inside it: usage_daily rows (every event created before the watermark)
  *   plus the raw rows created at or after the watermark (one account's through
- *   usage_events_by_account_created, every account's through usage_events_by_created);
+ *   usage_events_by_account_created, every account's through usage_events_by_created, partial
+ *   indexes of ledger_entries: a usage event is its ledger entry);
  * - the partial days at its edges (a range given to the second): raw rows, by occurred_at.
  *
  * So the answer is the raw-row sum whatever the watermark; the rollup only makes it cheap.
@@ -144,14 +145,12 @@ function rollupPart(query: UsageSumsQuery<UsageSum>, days: { from: Date | null; 
 
 /**
  * Raw rows with occurred_at in [range.from, range.to); `notRolledUp`: only those created at or
- * after the watermark, found by created_at. Lines are always found through their event (by the
- * event's indexes, then the lines' primary key): usage_items carries no index of its own for
- * reports, which saves its bytes on every debit.
+ * after the watermark, found by created_at. Events and their lines are both rows of the ledger
+ * entry (the usage_events and usage_items views), so both are found by the same indexes.
  */
 function rawPart(query: UsageSumsQuery<UsageSum>, range: { from: Date | null; to: Date | null }, notRolledUp: boolean): Part {
-  const byEvent = query.source === 'lines';
-  const event = byEvent ? 'e' : 'r';
-  const from = byEvent ? 'usage_events e join usage_items r on r.usage_event_id = e.id' : 'usage_events r';
+  const event = 'r';
+  const from = query.source === 'lines' ? 'usage_items r' : 'usage_events r';
   const where = filters(query, event, false);
   const sql = where.sql ? [where.sql] : [];
   const bindings = [...where.bindings];

@@ -87,15 +87,14 @@ async function addEvents(trx: Knex.Transaction, from: string, to: string): Promi
 }
 
 async function addLines(trx: Knex.Transaction, from: string, to: string): Promise<void> {
-  // lines have no created_at: they are reached through their event, by the lines' primary key
+  // a line is part of its event's ledger entry: the same rows, by the same index on created_at
   await trx.raw(
     `${INSERT_INTO}
      select i.account_id, (i.occurred_at at time zone 'UTC')::date, i.kind, i.agent, i.tool, i.publisher_id, i.model, i.provider,
             count(*), sum(i.quantity), sum(i.input_tokens), sum(i.output_tokens), sum(i.cache_write_tokens), sum(i.cache_read_tokens),
             sum(coalesce(i.milli_minutes, 0)), sum(coalesce(i.images, 0)), sum(i.credits), sum(i.provider_cost), 0, 0, 0
-       from usage_events e
-       join usage_items i on i.usage_event_id = e.id
-      where e.created_at >= ?::timestamptz and e.created_at < ?::timestamptz
+       from usage_items i
+      where i.created_at >= ?::timestamptz and i.created_at < ?::timestamptz
       group by 1, 2, 3, 4, 5, 6, 7, 8
      ${ADD_ON_CONFLICT}`,
     [from, to],

@@ -1,18 +1,18 @@
 import type { PricedItemInput, PricedUsage } from '../pricing/compute/price-usage';
 
 /**
- * The rows a usage debit records, typed per table. `settle_debit_batch` inserts them with
- * `jsonb_populate_record(null::usage_events, …)`, which matches keys to column names and would
- * store NULL for a misspelt key: these types (and the mappers below, the only producers) are what
- * keeps the names right. Columns the function fills in itself (ledger_entry_id, overage,
- * balance_after, created_at) are absent. Integers are bigint; JSON carries them as strings.
+ * What a usage debit records, typed. The record is the debit's credits ledger entry
+ * (`settle_debit_batch`, migrations/sql/settle-debit-one-row.ts): its usage columns and its priced
+ * lines, which the `usage_events` and `usage_items` views read back in their row shapes. The
+ * function reads these objects by key name (a misspelt key would store null): these types and the
+ * mappers below, the only producers, are what keeps the names right. Integers are bigint; JSON
+ * carries them as strings.
  */
-export interface UsageEventInsert {
-  id: string;
-  account_id: string;
+
+/** The usage columns of the entry. Its id (the entry's reference), account, time and charge are the entry's own. */
+export interface UsageColumns {
   agent: string | null;
   task_id: string | null;
-  credits_charged: bigint;
   markup: bigint;
   rounding: bigint;
   provider_cost: bigint;
@@ -20,17 +20,12 @@ export interface UsageEventInsert {
   output_tokens: bigint;
   cache_write_tokens: bigint;
   cache_read_tokens: bigint;
-  /** the agent markup asked, in basis points; null without one. The breakdown is not stored: readers rebuild it from this and the items (usage-breakdown.ts). */
+  /** the agent markup asked, in basis points; null without one. The breakdown is not stored: readers rebuild it from this and the lines (usage-breakdown.ts). */
   markup_bps: number | null;
-  occurred_at: string;
 }
 
-export interface UsageItemInsert {
-  usage_event_id: string;
-  position: number;
-  account_id: string;
-  occurred_at: string;
-  agent: string | null;
+/** A priced line as the usage_items view answers it (without the event's columns it repeats). */
+export interface UsageLineRow {
   kind: 'tool' | 'model';
   tool: string | null;
   publisher_id: string | null;
@@ -46,6 +41,13 @@ export interface UsageItemInsert {
   credits: bigint;
   provider_cost: bigint;
 }
+
+/**
+ * A line as stored in the entry's `lines`: only the keys whose value differs from the default the
+ * usage_items view fills in (quantity 1, every other number 0, absent names null; the kind is
+ * `tool` when a tool is named). A tool call's line is `{tool, credits}`.
+ */
+export type StoredUsageLine = Partial<Omit<UsageLineRow, 'kind' | 'credits'>> & { credits: bigint };
 
 export interface UsageFacts {
   eventId: string;
@@ -64,19 +66,16 @@ function sumTokens(resolved: PricedItemInput[], pick: (model: ModelLine) => bigi
 }
 
 /** Every token of the event, all four kinds (summed over its model lines): what a plan's monthly token allowance counts. */
-export function modelTokensOf(event: UsageEventInsert): bigint {
+export function modelTokensOf(event: UsageColumns): bigint {
   return event.input_tokens + event.output_tokens + event.cache_write_tokens + event.cache_read_tokens;
 }
 
-/** The usage_events row: totals of the event, its tokens summed over model lines, and the markup rate its breakdown shows. */
-export function usageEventRow(event: UsageFacts & { resolved: PricedItemInput[]; markupBps: bigint | null }): UsageEventInsert {
+/** The entry's usage columns: totals of the event, its tokens summed over model lines, and the markup rate its breakdown shows. */
+export function usageColumns(event: UsageFacts & { resolved: PricedItemInput[]; markupBps: bigint | null }): UsageColumns {
   const { priced } = event;
   return {
-    id: event.eventId,
-    account_id: event.accountId,
     agent: event.agent,
     task_id: event.taskId,
-    credits_charged: priced.charged,
     markup: priced.markup,
     rounding: priced.rounding,
     provider_cost: priced.providerCost,
@@ -85,18 +84,12 @@ export function usageEventRow(event: UsageFacts & { resolved: PricedItemInput[];
     cache_write_tokens: sumTokens(event.resolved, (m) => m.cacheWriteTokens),
     cache_read_tokens: sumTokens(event.resolved, (m) => m.cacheReadTokens),
     markup_bps: event.markupBps === null ? null : Number(event.markupBps),
-    occurred_at: event.at.toISOString(),
   };
 }
 
-/** The usage_items rows, one per priced line in request order, that usage reports group. */
-export function usageItemRows(event: UsageFacts): UsageItemInsert[] {
-  return event.priced.lines.map(({ input: item, credits, providerCost }, position) => ({
-    usage_event_id: event.eventId,
-    position,
-    account_id: event.accountId,
-    occurred_at: event.at.toISOString(),
-    agent: event.agent,
+/** The priced lines in request order, as the usage_items view answers them. */
+export function usageLineRows(event: UsageFacts): UsageLineRow[] {
+  return event.priced.lines.map(({ input: item, credits, providerCost }) => ({
     kind: item.kind,
     tool: item.kind === 'tool' ? item.tool : null,
     publisher_id: item.kind === 'tool' ? item.publisherId : null,
@@ -112,4 +105,17 @@ export function usageItemRows(event: UsageFacts): UsageItemInsert[] {
     credits,
     provider_cost: providerCost,
   }));
+}
+
+const DEFAULT_OF: Partial<Record<keyof UsageLineRow, bigint | null>> = { quantity: 1n };
+
+/** A line as stored: its non-default keys (StoredUsageLine). */
+export function storedLine(row: UsageLineRow): StoredUsageLine {
+  const stored: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row) as Array<[keyof UsageLineRow, UsageLineRow[keyof UsageLineRow]]>) {
+    if (key === 'kind') continue;
+    const fallback = key in DEFAULT_OF ? DEFAULT_OF[key] : typeof value === 'bigint' ? 0n : null;
+    if (key === 'credits' || value !== fallback) stored[key] = value;
+  }
+  return stored as StoredUsageLine;
 }

@@ -18,7 +18,7 @@ import { accrualsFor } from './publisher-accruals';
 import type { CreditPricing } from '../payouts/payout-config';
 import { breakdownFor } from './provider-costs';
 import { breakdownOf } from './usage-breakdown';
-import { modelTokensOf, usageEventRow, usageItemRows } from './usage-rows';
+import { modelTokensOf, storedLine, usageColumns, usageLineRows } from './usage-rows';
 
 export type UsageItemInput =
   | { type: 'tool'; tool: string; quantity: number }
@@ -134,7 +134,7 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
   const entryId = newId('txn');
   const breakdown = breakdownOf(priced, markupBps);
   const facts = { eventId, accountId: input.accountId, agent: input.agent, taskId: input.taskId, at, priced };
-  const usage = usageEventRow({ ...facts, resolved, markupBps });
+  const usage = usageColumns({ ...facts, resolved, markupBps });
   const request: DebitRequest = {
     accountId: input.accountId,
     unit: 'credits',
@@ -148,7 +148,7 @@ export async function prepareUsage(db: Knex, input: UsageInput): Promise<Prepare
     entryId,
     agent: input.agent,
     usage,
-    items: usageItemRows(facts),
+    lines: usageLineRows(facts).map(storedLine),
     accruals: await accrualsFor(db, { accountId: input.accountId, usageEventId: eventId, at, priced }, input.creditPricing),
   };
   const tokens = modelTokensOf(usage);

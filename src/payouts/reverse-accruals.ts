@@ -12,7 +12,7 @@ import { insertAccruals, type AccrualRow, type NewAccrual } from './accruals.que
  * are smaller instead (and a publisher whose pending goes negative is carried forward until
  * new earnings cover it). Called by the refund workflow (`refund:<refund id>`).
  *
- * Traceability: usage ledger entries record the grants they burned (`ledger_entries.burns`),
+ * Traceability: usage ledger entries record the grants they burned (`ledger_entry_burns(e)`),
  * usage_events link entries to events, accruals carry the event id.
  *
  * How much: `fraction` of the purchase refunded (e.g. refunded / paid amount), or `credits`
@@ -105,9 +105,9 @@ async function usageFundedBy(trx: Knex.Transaction, grantId: string): Promise<Fu
   const { rows } = await trx.raw(
     `select ue.id as usage_event_id, ue.credits_charged, sum((b->>'amount')::bigint) as burned
        from ledger_entries e
-       cross join lateral jsonb_array_elements(e.burns) b
-       join usage_events ue on ue.id = e.reference and ue.ledger_entry_id = e.id -- by primary key
-      where e.account_id = ? and e.unit = 'credits' and e.effective_at >= ? and e.burns is not null and b->>'grant_id' = ?
+       cross join lateral jsonb_array_elements(ledger_entry_burns(e)) b
+       join usage_events ue on ue.id = e.reference and ue.ledger_entry_id = e.id -- the entry itself, through the view
+      where e.account_id = ? and e.unit = 'credits' and e.effective_at >= ? and e.type in ('usage', 'debit') and b->>'grant_id' = ?
       group by ue.id, ue.credits_charged`,
     [grant.account_id, grant.starts_at, grantId],
   );

@@ -68,7 +68,7 @@ describe('settle_debit_batch (property)', () => {
             return {
               account_id: spec.account === 2 ? missing : accounts[spec.account]!.id, unit: 'credits', amount: String(spec.amount),
               key: `k${spec.key}`, hash: `h${spec.amount}`, type: 'debit', description: null, reference: null,
-              at: new Date(base + spec.atHours * HOUR).toISOString(), entry_id: newId('txn'), agent: null, usage: null, items: null, accruals: null,
+              at: new Date(base + spec.atHours * HOUR).toISOString(), entry_id: newId('txn'), agent: null, usage: null, lines: null, accruals: null,
             };
           });
 
@@ -102,7 +102,7 @@ describe('settle_debit_batch (property)', () => {
             expect([row.outcome, BigInt(row.covered), BigInt(row.overage), BigInt(row.balance_after)]).toEqual(['ok', plan.covered, plan.overage, account.balance]);
             for (const burn of plan.burns) account.grants.get(burn.grantId)!.remaining -= burn.amount;
             account.keys.set(items[i]!.key, { entryId: items[i]!.entry_id, hash: items[i]!.hash });
-            const entry = await db('ledger_entries').where({ id: items[i]!.entry_id }).first();
+            const entry = await db('ledger_entries as e').where('e.id', items[i]!.entry_id).first(db.raw('ledger_entry_burns(e) as burns'));
             expect(entry.burns.map((b: any) => [b.grant_id, BigInt(b.amount)])).toEqual(plan.burns.map((b) => [b.grantId, b.amount]));
           }
 

@@ -55,7 +55,7 @@ describe('ledger model (property)', () => {
             const expected = planDebit([...model.values()], BigInt(step.amount), at, overage);
             const outcome = await debit(db, {
               accountId: account.id, unit: 'credits', amount: BigInt(step.amount), idempotencyKey: `k${step.key}`, requestHash: `h${step.amount}`,
-              type: 'debit', description: null, reference: null, at, entryId: newId('txn'), agent: null, usage: null, items: null, accruals: null,
+              type: 'debit', description: null, reference: null, at, entryId: newId('txn'), agent: null, usage: null, lines: null, accruals: null,
             });
             const earlier = debits.get(step.key);
             if (earlier) {

@@ -1,5 +1,5 @@
 import { breakdownFromRows, breakdownOf, uncapturedLine } from '../../src/credits/usage-breakdown';
-import { usageEventRow, usageItemRows } from '../../src/credits/usage-rows';
+import { usageColumns, usageLineRows } from '../../src/credits/usage-rows';
 import { priceUsage, type ModelRates, type PricedItemInput } from '../../src/pricing/compute/price-usage';
 import { creditsToMicro } from '../../src/shared/amounts';
 
@@ -27,8 +27,8 @@ const asRead = <T extends object>(row: T) => Object.fromEntries(Object.entries(r
 function rebuilt(items: PricedItemInput[], markupBps: bigint | null, uncaptured = 0n) {
   const priced = priceUsage(items, { markupBps });
   const facts = { eventId: 'use_1', accountId: 'acct_1', agent: null, taskId: null, at: new Date('2026-12-04T00:00:00Z'), priced };
-  const event = asRead(usageEventRow({ ...facts, resolved: items, markupBps }));
-  const rows = usageItemRows(facts).map(asRead).reverse(); // read order is not line order
+  const event = asRead(usageColumns({ ...facts, resolved: items, markupBps }));
+  const rows = usageLineRows(facts).map((row, position) => ({ ...asRead(row), position })).reverse(); // read order is not line order
   return breakdownFromRows(event, rows, { uncaptured });
 }
 
@@ -69,7 +69,7 @@ describe('breakdownFromRows rebuilds the breakdown answered at recording, byte f
     const items = [call(sonnet, { input: 100 })];
     const priced = priceUsage(items, { markupBps: null });
     const facts = { eventId: 'use_1', accountId: 'acct_1', agent: null, taskId: null, at: new Date(), priced };
-    const rows = usageItemRows(facts).map((row) => ({ ...asRead(row), milli_minutes: null, images: null }));
+    const rows = usageLineRows(facts).map((row, position) => ({ ...asRead(row), position, milli_minutes: null, images: null }));
     const lines = breakdownFromRows({ markup_bps: null, markup: '0', rounding: String(priced.rounding) }, rows, { uncaptured: 0n });
     expect(JSON.stringify(lines)).toBe(JSON.stringify(breakdownOf(priced, null)));
   });

@@ -45,7 +45,7 @@ async function spend(accountId: string, credits: bigint) {
     entryId: newId('txn'),
     agent: null,
     usage: null,
-    items: null,
+    lines: null,
     accruals: null,
   });
   expect(outcome.kind).toBe('ok');
