@@ -3,6 +3,7 @@ import type { Unit } from './compute/burn-order';
 import {
   balanceRow,
   grantRow,
+  LEDGER_ENTRY_COLUMNS,
   ledgerEntryRow,
   positionOf,
   type GrantReductionRow,
@@ -36,15 +37,15 @@ export async function updateBalance(db: Db, accountId: string, unit: Unit, posit
 }
 
 export async function findEntryByKey(db: Db, accountId: string, idempotencyKey: string): Promise<LedgerEntryRow | null> {
-  return (await db<LedgerEntryRow>('ledger_entries').where({ account_id: accountId, idempotency_key: idempotencyKey }).first()) ?? null;
+  return (await db<LedgerEntryRow>('ledger_entries').where({ account_id: accountId, idempotency_key: idempotencyKey }).first(LEDGER_ENTRY_COLUMNS)) ?? null;
 }
 
 export async function findEntry(db: Db, accountId: string, entryId: string): Promise<LedgerEntryRow | null> {
-  return (await db<LedgerEntryRow>('ledger_entries').where({ account_id: accountId, id: entryId }).first()) ?? null;
+  return (await db<LedgerEntryRow>('ledger_entries').where({ account_id: accountId, id: entryId }).first(LEDGER_ENTRY_COLUMNS)) ?? null;
 }
 
 export async function insertEntry(db: Db, entry: NewLedgerEntry): Promise<LedgerEntryRow> {
-  const [row] = await db<LedgerEntryRow>('ledger_entries').insert(ledgerEntryRow(entry)).returning('*');
+  const [row] = await db<LedgerEntryRow>('ledger_entries').insert(ledgerEntryRow(entry)).returning(LEDGER_ENTRY_COLUMNS);
   return row!;
 }
 

@@ -28,6 +28,16 @@ export interface LedgerEntryRow {
   created_at: Date;
 }
 
+/**
+ * The columns a LedgerEntryRow is read from. A usage entry also carries its usage record (agent,
+ * tokens, `lines` …), which only the usage_events and usage_items views read: selecting these
+ * instead of `*` keeps statements and transaction pages from fetching and parsing it.
+ */
+export const LEDGER_ENTRY_COLUMNS = [
+  'id', 'account_id', 'unit', 'seq', 'type', 'amount', 'overage', 'balance_after', 'idempotency_key', 'request_hash',
+  'description', 'reference', 'grant_id', 'burns', 'effective_at', 'created_at',
+] as const satisfies ReadonlyArray<keyof LedgerEntryRow>;
+
 export interface Burn {
   grant_id: string;
   amount: number;

@@ -2,6 +2,7 @@ import type { Db } from '../db/knex';
 import { ValidationError } from '../shared/errors';
 import type { Unit } from './compute/burn-order';
 import type { LedgerEntryRow } from './ledger.queries';
+import { LEDGER_ENTRY_COLUMNS } from './ledger.rows';
 import { usageSums } from './usage-rollup-reads';
 
 export interface Range {
@@ -45,7 +46,7 @@ export async function listEntries(db: Db, accountId: string, unit: Unit, page: E
   const base = db('ledger_entries').where({ account_id: accountId, unit });
   const rowsQuery = base.clone().orderBy('seq', 'desc').limit(page.limit + 1).offset(page.offset);
   if (page.startingAfter !== undefined) rowsQuery.where('seq', '<', await seqOf(db, accountId, unit, page.startingAfter));
-  const [fetched, count] = await Promise.all([rowsQuery.select<LedgerEntryRow[]>('*'), base.clone().count<{ count: string }[]>({ count: '*' })]);
+  const [fetched, count] = await Promise.all([rowsQuery.select<LedgerEntryRow[]>(LEDGER_ENTRY_COLUMNS), base.clone().count<{ count: string }[]>({ count: '*' })]);
   return { rows: fetched.slice(0, page.limit), hasMore: fetched.length > page.limit, total: Number(count[0]!.count) };
 }
 
@@ -112,5 +113,5 @@ export async function entriesPage(db: Db, accountId: string, range: Range, after
   if (range.from) query.where('effective_at', '>=', range.from);
   if (range.to) query.where('effective_at', '<', range.to);
   if (after) query.whereRaw('(unit, seq) > (?, ?::bigint)', [after.unit, after.seq]);
-  return query.select('*');
+  return query.select<LedgerEntryRow[]>(LEDGER_ENTRY_COLUMNS);
 }
