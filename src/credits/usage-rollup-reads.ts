@@ -149,18 +149,17 @@ function rollupPart(query: UsageSumsQuery<UsageSum>, days: { from: Date | null; 
  * entry (the usage_events and usage_items views), so both are found by the same indexes.
  */
 function rawPart(query: UsageSumsQuery<UsageSum>, range: { from: Date | null; to: Date | null }, notRolledUp: boolean): Part {
-  const event = 'r';
   const from = query.source === 'lines' ? 'usage_items r' : 'usage_events r';
-  const where = filters(query, event, false);
+  const where = filters(query, 'r', false);
   const sql = where.sql ? [where.sql] : [];
   const bindings = [...where.bindings];
-  if (notRolledUp) sql.push(`${event}.created_at >= (select rolled_up_before from usage_rollup_watermark)`);
+  if (notRolledUp) sql.push(`r.created_at >= (select rolled_up_before from usage_rollup_watermark)`);
   if (range.from) {
-    sql.push(`${event}.occurred_at >= ?`);
+    sql.push(`r.occurred_at >= ?`);
     bindings.push(range.from);
   }
   if (range.to) {
-    sql.push(`${event}.occurred_at < ?`);
+    sql.push(`r.occurred_at < ?`);
     bindings.push(range.to);
   }
   return { sql: `select ${columns(query, 'r')} from ${from}${sql.length ? ` where ${sql.join(' and ')}` : ''}`, bindings };
