@@ -84,7 +84,7 @@ async function generate(db: Knex, shape: ScaleShape, atTenth: () => Promise<void
     const chunkStarted = Date.now();
     written += await insertLedgerChunk(db, counts[i]!.n, counts[last - 1]!.n);
     loadSeconds += (Date.now() - chunkStarted) / 1000;
-    log(`  ${written.toLocaleString('en-US')} / ${(entries + 3 * shape.accounts).toLocaleString('en-US')} ledger entries (+ usage events and items), ${Math.round(written / loadSeconds).toLocaleString('en-US')} entries/s`);
+    log(`  ${written.toLocaleString('en-US')} / ${(entries + 3 * shape.accounts).toLocaleString('en-US')} ledger entries (usage entries with their usage record), ${Math.round(written / loadSeconds).toLocaleString('en-US')} entries/s`);
     i = last;
     if (!tenthDone && written >= entries / 10) {
       tenthDone = true;

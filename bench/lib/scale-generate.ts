@@ -107,7 +107,7 @@ export async function insertAccounts(db: Knex): Promise<void> {
 }
 
 /**
- * The ledger of accounts from..to: entries, then their usage events and items. FK triggers are
+ * The ledger of accounts from..to: deposits and grants, then the usage entries with their usage record. FK triggers are
  * skipped for the load (session_replication_role = replica): the rows reference each other by
  * construction, and per-row FK checks would double the load time without checking anything new.
  */
