@@ -107,9 +107,10 @@ export async function insertAccounts(db: Knex): Promise<void> {
 }
 
 /**
- * The ledger of accounts from..to: deposits and grants, then the usage entries with their usage record. FK triggers are
- * skipped for the load (session_replication_role = replica): the rows reference each other by
- * construction, and per-row FK checks would double the load time without checking anything new.
+ * The ledger of accounts from..to: deposits and grants, then the usage entries with their usage
+ * record. FK triggers are skipped for the load (session_replication_role = replica): the rows
+ * reference each other by construction, and per-row FK checks would double the load time without
+ * checking anything new.
  */
 export async function insertLedgerChunk(db: Knex, from: number, to: number): Promise<number> {
   // u: one row per usage of the chunk's accounts, with its time, amount and running use.
