@@ -23,16 +23,9 @@ export interface UsageEventRow {
   created_at: Date;
 }
 
-/**
- * The usage event a ledger entry charged: the entry's reference is the event's id, so this is two
- * primary-key lookups (usage_events has no index on ledger_entry_id, and a replay must not scan it).
- */
+/** The usage event a ledger entry charged: the entry itself, read through the usage_events view (by primary key). */
 export async function findUsageEventByEntry(db: Db, ledgerEntryId: string): Promise<UsageEventRow | null> {
-  const row: UsageEventRow | undefined = await db('ledger_entries as l')
-    .join('usage_events as e', 'e.id', 'l.reference')
-    .where('l.id', ledgerEntryId)
-    .first('e.*');
-  return row ?? null;
+  return (await db<UsageEventRow>('usage_events').where({ ledger_entry_id: ledgerEntryId }).first()) ?? null;
 }
 
 /** `accountId` null: any account's event (the admin's view). */

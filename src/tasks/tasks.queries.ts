@@ -2,7 +2,7 @@ import type { Db } from '../db/knex';
 
 /**
  * Per-task sums (seeds 001, 002). A task is the caller's `task_id` on its usage events; these
- * read the events through usage_events_by_task and their lines through the lines' primary key.
+ * read the events (and their lines, part of the same ledger entries) through usage_events_by_task.
  */
 export interface TaskTotalsRow {
   events: number;
