@@ -4,8 +4,8 @@ import { DEBIT_BATCH_TOKENS_SQL } from './sql/settle-debit-tokens';
 
 /**
  * One row per metered call. A usage debit wrote three rows (its ledger entry, a usage_events row
- * and a usage_items row per line) with seven index entries; the usage record now lives on the
- * ledger entry itself, so a tool call writes one row and five index entries:
+ * and a usage_items row per line) with eight index entries; the usage record now lives on the
+ * ledger entry itself, so a tool call writes one row and six index entries:
  *
  * - ledger_entries gains the usage columns (null on every other entry; zeros are stored as null)
  *   and `lines`, the priced lines as a jsonb array of objects holding only their non-default keys
