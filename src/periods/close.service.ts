@@ -129,7 +129,13 @@ export async function completeAccountClose(db: Knex, accountId: string, key: str
       await recordEvent(trx, {
         type: 'period.closed',
         accountId,
-        data: { period: key, used_credits: microToCredits(consumed.used), overage_credits: microToCredits(consumed.overage), invoice_id: invoiceId },
+        data: {
+          period: key,
+          used_credits: microToCredits(consumed.used),
+          overage_credits: microToCredits(consumed.overage),
+          overage_tokens: Number(tokens.overage), // whole tokens
+          invoice_id: invoiceId,
+        },
       });
     }
   });

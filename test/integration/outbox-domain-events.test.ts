@@ -113,7 +113,7 @@ describe('outbox: domain events written by the real flows, once', () => {
 
     const closedPeriod = await db('periods').where({ account_id: account.id, period: period.key }).first();
     expect(closedPeriod.invoice_id).toMatch(/^inv_/);
-    await expectOneDelivered('period.closed', { accountId: account.id }, { period: period.key, used_credits: 0, overage_credits: 0, invoice_id: closedPeriod.invoice_id });
+    await expectOneDelivered('period.closed', { accountId: account.id }, { period: period.key, used_credits: 0, overage_credits: 0, overage_tokens: 0, invoice_id: closedPeriod.invoice_id });
     const close = await db('closes').where({ period: period.key }).first();
     await expectOneDelivered('close.completed', { field: ['period', period.key] }, {
       period: period.key,
@@ -165,7 +165,7 @@ describe('outbox: domain events written by the real flows, once', () => {
     // the next run closes the account: its period.closed and the run's close.completed, once each
     expect(await runClose(period.key)).toMatchObject({ status: 'completed', failures: [] });
     const closedPeriod = await db('periods').where({ account_id: account.id, period: period.key }).first();
-    await expectOneDelivered('period.closed', { accountId: account.id }, { period: period.key, used_credits: 12_000, overage_credits: 2000, invoice_id: closedPeriod.invoice_id });
+    await expectOneDelivered('period.closed', { accountId: account.id }, { period: period.key, used_credits: 12_000, overage_credits: 2000, overage_tokens: 0, invoice_id: closedPeriod.invoice_id });
     expect(await eventsOf('close.failed', { field: ['period', period.key] })).toHaveLength(1);
     expect(await eventsOf('close.completed', { field: ['period', period.key] })).toHaveLength(1);
   }, 90000);

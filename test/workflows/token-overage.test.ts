@@ -164,6 +164,8 @@ describe('token overage reported to Stripe', () => {
     expect(periods.body.data[1]).toEqual(expect.objectContaining({
       period: period.key, status: 'closed', overage: 2000, overage_reported: 2000, token_overage: 600_000, token_overage_reported: 600_000, invoice_id: invoice.id,
     }));
+    const closed = await db('events').where({ type: 'period.closed', account_id: account.id });
+    expect(closed.map((event) => event.payload)).toEqual([{ period: period.key, used_credits: 12_000, overage_credits: 2000, overage_tokens: 600_000, invoice_id: invoice.id }]);
     await expectLedgerInvariants(db, account.id);
 
     // closing again sends nothing more
