@@ -50,7 +50,7 @@ const RAW: Record<UsageSource, Record<UsageSum, string>> = {
   lines: {
     lines: '1', quantity: 'r.quantity', input_tokens: 'r.input_tokens', output_tokens: 'r.output_tokens',
     cache_write_tokens: 'r.cache_write_tokens', cache_read_tokens: 'r.cache_read_tokens',
-    milli_minutes: 'coalesce(r.milli_minutes, 0)', images: 'coalesce(r.images, 0)',
+    milli_minutes: 'r.milli_minutes', images: 'r.images', // the view answers 0 for none
     credits: 'r.credits', provider_cost: 'r.provider_cost', markup: '0', rounding: '0', overage: '0',
   },
 };

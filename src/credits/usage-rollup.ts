@@ -92,7 +92,7 @@ async function addLines(trx: Knex.Transaction, from: string, to: string): Promis
     `${INSERT_INTO}
      select i.account_id, (i.occurred_at at time zone 'UTC')::date, i.kind, i.agent, i.tool, i.publisher_id, i.model, i.provider,
             count(*), sum(i.quantity), sum(i.input_tokens), sum(i.output_tokens), sum(i.cache_write_tokens), sum(i.cache_read_tokens),
-            sum(coalesce(i.milli_minutes, 0)), sum(coalesce(i.images, 0)), sum(i.credits), sum(i.provider_cost), 0, 0, 0
+            sum(i.milli_minutes), sum(i.images), sum(i.credits), sum(i.provider_cost), 0, 0, 0
        from usage_items i
       where i.created_at >= ?::timestamptz and i.created_at < ?::timestamptz
       group by 1, 2, 3, 4, 5, 6, 7, 8

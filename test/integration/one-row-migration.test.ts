@@ -3,6 +3,7 @@ import { migrations } from '../../migrations';
 import { createAccount } from '../../src/accounts/accounts.service';
 import { postCredit } from '../../src/credits/ledger.service';
 import { createDb } from '../../src/db/knex';
+import { migrationSourceOf } from '../../src/db/migrate';
 import { newId } from '../../src/shared/ids';
 import { testDb } from '../helpers/db';
 import { readStackInfo } from '../helpers/stack-info';
@@ -18,19 +19,14 @@ const admin = testDb();
 const database = `settle_migration_${Date.now()}`;
 let db: Knex;
 
-const sourceOf = (list: typeof migrations): Knex.MigrationSource<string> => ({
-  getMigrations: async () => list.map((m) => m.name),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => list.find((m) => m.name === name)!,
-});
-const all = sourceOf(migrations);
+const all = migrationSourceOf(migrations);
 
 beforeAll(async () => {
   await admin.raw(`create database ${database}`);
   const url = new URL(readStackInfo().databaseUrl);
   url.pathname = `/${database}`;
   db = createDb(url.toString(), 3);
-  await db.migrate.latest({ migrationSource: sourceOf(migrations.filter((m) => m.name < MOVE)) });
+  await db.migrate.latest({ migrationSource: migrationSourceOf(migrations.filter((m) => m.name < MOVE)) });
 });
 
 afterAll(async () => {
@@ -53,7 +49,7 @@ function oldUsageDebit(accountId: string, at: Date, amount: bigint, opts: { key:
   const items = opts.lines.map(line);
   const sum = (key: string) => String(items.reduce((total, item) => total + BigInt(item[key as keyof typeof item] as string), 0n));
   return {
-    account_id: accountId, unit: 'credits', amount: String(amount), key: opts.key, hash: `${'ab'.repeat(32)}`, type: 'usage',
+    account_id: accountId, unit: 'credits', amount: String(amount), key: opts.key, hash: 'ab'.repeat(32), type: 'usage',
     description: 'Usage', reference: eventId, at: at.toISOString(), entry_id: newId('txn'), agent: opts.agent,
     usage: {
       id: eventId, account_id: accountId, agent: opts.agent, task_id: opts.task, credits_charged: String(amount), markup: String(opts.markup),
