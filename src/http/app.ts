@@ -1,9 +1,10 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import type { AppDeps } from '../app-deps';
 import { authenticate, KeyResolver, type Principal } from './auth';
 import { docsRouter } from './docs';
 import { consoleRouter } from '../console/console.router';
-import { errorHandler, notFoundHandler } from './error-handler';
+import { errorAnswerOf, errorHandler, notFoundHandler } from './error-handler';
 import { buildOpenApiDocument } from './openapi';
 import type { RouteSpec } from './route';
 import { allRoutes } from './routes';
@@ -13,27 +14,22 @@ import { sha256Hex } from '../shared/ids';
 import { watchAutoRechargeCrossings } from '../auto-recharge/crossing-watch';
 import { listenForKeyRevocations } from '../accounts/key-revocations';
 import { beginAdminWrite, isWriteMethod, logAuditFailure, targetNamedBy } from '../audit/admin-write-audit';
-import { KeyRateLimiter, RateLimitedError } from './rate-limit';
+import { KeyRateLimiter } from './rate-limit';
 import { requestId, requestIdOf } from './request-id';
+import { JSON_BODY_LIMIT_BYTES, meteringLane } from './metering-lane';
 import { devCheckoutRoutes } from '../dev-checkout/dev-checkout.routes';
 import { noteRoutePattern, observeHttpRequests } from '../observability/process-metrics';
 
 export interface HttpApp {
   app: Express;
+  /** What the HTTP server runs: the metering lane for the plain POST /v1/usage, Express for the rest. */
+  listener: RequestListener;
   keys: KeyResolver;
   routes: RouteSpec[];
   /** Stops what the app runs beside its routes (the key revocation listener). */
   close(): Promise<void>;
 }
 
-/** Requests without a key (health, webhooks, public catalog) are not limited; keyed ones are, per key. */
-function enforceRateLimit(limiter: KeyRateLimiter, principal: Principal, res: Response): void {
-  if (!('keyId' in principal)) return;
-  const taken = limiter.take(principal.keyId);
-  if (taken.ok) return;
-  res.set('retry-after', String(taken.retryAfterSeconds));
-  throw new RateLimitedError(taken.retryAfterSeconds);
-}
 
 /** An admin write is recorded before its handler runs and completed with the status it answered. */
 async function auditAdminWrite(route: RouteSpec, principal: Principal, deps: AppDeps, req: Request, res: Response) {
@@ -47,7 +43,7 @@ async function auditAdminWrite(route: RouteSpec, principal: Principal, deps: App
     completed = true;
     await complete(status, targetNamedBy(body)).catch((error: unknown) => logAuditFailure(deps.log, error, requestId));
   };
-  // Errors and responses a handler writes itself are completed once they are sent.
+  // Responses a handler writes itself (and errors after it began one) are completed once sent.
   res.once('finish', () => void completeOnce(res.statusCode, null));
   return { answered: (status: number, body: unknown) => completeOnce(status, body) };
 }
@@ -57,13 +53,14 @@ function mount(route: RouteSpec, deps: AppDeps, keys: KeyResolver, limiter: KeyR
   const access = Array.isArray(route.access) ? route.access : [route.access];
   return async (req: Request, res: Response, next: NextFunction) => {
     noteRoutePattern(res, route.path); // the latency histogram's label, never the raw path
+    let audit: Awaited<ReturnType<typeof auditAdminWrite>> = null;
     try {
       const principal = await authenticate(req, access, keys);
-      enforceRateLimit(limiter, principal, res);
+      limiter.enforce(principal);
       const params = parseInput(route.params, req.params, 'path');
       const query = parseInput(route.query, req.query, 'query');
       const body = parseInput(route.body, req.body, 'body');
-      const audit = await auditAdminWrite(route, principal, deps, req, res);
+      audit = await auditAdminWrite(route, principal, deps, req, res);
       const result = await route.handler({ body, query, params, principal, deps, keys, req, res });
       if (result) {
         await audit?.answered(result.status, result.body);
@@ -71,7 +68,12 @@ function mount(route: RouteSpec, deps: AppDeps, keys: KeyResolver, limiter: KeyR
         res.status(result.status).json(result.body);
       }
     } catch (error) {
-      next(error);
+      if (!audit || res.headersSent) return next(error);
+      // An admin write that failed is completed before it is answered, as one that succeeded is:
+      // whoever reads the audit log after the answer finds it.
+      const reply = errorAnswerOf(error, deps.log, { method: req.method, path: req.path });
+      await audit.answered(reply.status, null);
+      res.set(reply.headers).status(reply.status).json(reply.body);
     }
   };
 }
@@ -89,7 +91,7 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
   app.use(observeHttpRequests);
   // Stripe signs the exact bytes it sent: the webhook route must see the raw body.
   app.use('/v1/webhooks', express.raw({ type: '*/*', limit: '1mb' }));
-  app.use(express.json({ limit: '256kb', strict: false }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT_BYTES, strict: false }));
 
   // Express tries its routes one by one; with a hundred of them the metering path paid for the
   // walk. Routes without path parameters are found in one map lookup instead.
@@ -119,5 +121,9 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
   app.use(notAllowed); // a served path asked with another method: 405 + Allow
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
-  return { app, keys, routes, close: () => revocations.stop() };
+  const lane = meteringLane(deps, keys, limiter);
+  const listener: RequestListener = (req, res) => {
+    if (!lane(req, res)) app(req, res);
+  };
+  return { app, listener, keys, routes, close: () => revocations.stop() };
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Knex } from 'knex';
 import { AppError, UnauthorizedError } from '../shared/errors';
 import { sha256Hex } from '../shared/ids';
@@ -71,7 +71,8 @@ function toPrincipal(row: KeyRow): Principal {
     : { role: 'publisher', publisherId: row.publisher_id!, keyId: row.id };
 }
 
-export async function authenticate(req: Request, access: Access[], keys: KeyResolver): Promise<Principal> {
+/** `req` is Express's request or Node's own (the metering lane): only its Authorization header is read. */
+export async function authenticate(req: { headers: IncomingHttpHeaders }, access: Access[], keys: KeyResolver): Promise<Principal> {
   const header = req.headers.authorization;
   if (access.includes('public') && !header) return { role: 'public' };
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');

@@ -11,7 +11,11 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
  * it stay distinct, while a debit stores none, since such a request can never be replayed.
  */
 export function idempotencyKeyOf(req: Request, bodyKey?: string): { key: string; given: boolean } {
-  const header = req.get(IDEMPOTENCY_HEADER);
+  return idempotencyKeyFrom(req.get(IDEMPOTENCY_HEADER), bodyKey);
+}
+
+/** The same, from the header's value (Express-free callers: the metering lane). */
+export function idempotencyKeyFrom(header: string | undefined, bodyKey?: string): { key: string; given: boolean } {
   if (header !== undefined && bodyKey !== undefined && header !== bodyKey) {
     throw new ValidationError('Idempotency-Key header and idempotency_key differ; send one of them', { field: 'idempotency_key' });
   }
@@ -22,8 +26,18 @@ export function idempotencyKeyOf(req: Request, bodyKey?: string): { key: string;
 }
 
 /** The key and what "the same request" means for it: this endpoint and this exact body. */
-export function idempotencyOf(req: Request, bodyKey?: string): { key: string; requestHash: string } {
-  return { key: idempotencyKeyOf(req, bodyKey).key, requestHash: requestHash(`${req.method} ${req.path}`, req.body) };
+export function idempotencyOf(req: Request, bodyKey?: string): Idempotency {
+  return idempotencyFrom({ header: req.get(IDEMPOTENCY_HEADER), bodyKey, endpoint: `${req.method} ${req.path}`, rawBody: req.body });
+}
+
+export interface Idempotency {
+  key: string;
+  requestHash: string;
+}
+
+/** The same, from the request's parts: `rawBody` is the JSON as sent, before validation. */
+export function idempotencyFrom(request: { header: string | undefined; bodyKey?: string; endpoint: string; rawBody: unknown }): Idempotency {
+  return { key: idempotencyKeyFrom(request.header, request.bodyKey).key, requestHash: requestHash(request.endpoint, request.rawBody) };
 }
 
 export const REPLAYED_HEADERS = { 'Idempotent-Replayed': 'true' };

@@ -1,4 +1,5 @@
 import { AppError } from '../shared/errors';
+import type { Principal } from './auth';
 
 /** 429 in the contract's error shape; the HTTP layer adds `Retry-After`. */
 export class RateLimitedError extends AppError {
@@ -45,6 +46,11 @@ export class KeyRateLimiter {
       return { ok: true };
     }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)) };
+  }
+
+  /** Requests without a key (health, webhooks, public catalog) are not limited; keyed ones are, per key. */
+  enforce(principal: Principal): void {
+    if ('keyId' in principal) this.check(principal.keyId);
   }
 
   /** Throws the 429 when `keyId` is over its limit. */

@@ -66,28 +66,36 @@ export function declaredErrorStatuses(route: RouteSpec): number[] {
 
 /** Fails loudly when an answer is not what the route declares (outside production; see response-check.ts). */
 function checkedHandler(route: RouteSpec): RouteSpec['handler'] {
+  return (ctx) => checkedAnswer(route, () => route.handler(ctx));
+}
+
+/**
+ * `answer()`, checked against what `route` declares when checks are on: decided per call, not at
+ * declaration, so a process can switch it on before serving. The metering lane answers through it too.
+ */
+export function checkedAnswer(route: RouteSpec, answer: () => Promise<RouteResult>): Promise<RouteResult> {
+  return responseCheckEnabled() ? checkAnswer(route, answer) : answer();
+}
+
+async function checkAnswer(route: RouteSpec, answer: () => Promise<RouteResult>): Promise<RouteResult> {
   const where = `${route.method.toUpperCase()} ${route.path}`;
+  let result: RouteResult;
+  try {
+    result = await answer();
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500 && !declaredErrorStatuses(route).includes(error.status)) {
+      throw new AppError(500, 'undeclared_status', `${where} answered ${error.status} ${error.code}, which its OpenAPI entry does not declare: ${error.message}`);
+    }
+    throw error;
+  }
+  if (!result) return result;
   const bodyStatuses = new Set([route.response.status, ...(route.response.alsoStatuses ?? [])]);
-  const checked: RouteSpec['handler'] = async (ctx) => {
-    let result: RouteResult;
-    try {
-      result = await route.handler(ctx);
-    } catch (error) {
-      if (error instanceof AppError && error.status < 500 && !declaredErrorStatuses(route).includes(error.status)) {
-        throw new AppError(500, 'undeclared_status', `${where} answered ${error.status} ${error.code}, which its OpenAPI entry does not declare: ${error.message}`);
-      }
-      throw error;
-    }
-    if (!result) return result;
-    if (!bodyStatuses.has(result.status)) {
-      throw new AppError(500, 'undeclared_status', `${where} answered ${result.status}; it declares ${[...bodyStatuses].join(', ')}`);
-    }
-    const mismatch = route.response.schema ? responseMismatch(route.response.schema, result.body) : null;
-    if (mismatch) throw new AppError(500, 'response_schema_mismatch', `${where} answered a body its OpenAPI schema forbids: ${mismatch}`);
-    return result;
-  };
-  // Decided per call, not at declaration, so a process can switch it on before serving.
-  return (ctx) => (responseCheckEnabled() ? checked(ctx) : route.handler(ctx));
+  if (!bodyStatuses.has(result.status)) {
+    throw new AppError(500, 'undeclared_status', `${where} answered ${result.status}; it declares ${[...bodyStatuses].join(', ')}`);
+  }
+  const mismatch = route.response.schema ? responseMismatch(route.response.schema, result.body) : null;
+  if (mismatch) throw new AppError(500, 'response_schema_mismatch', `${where} answered a body its OpenAPI schema forbids: ${mismatch}`);
+  return result;
 }
 
 /** Declares a route once: the app mounts it, validates with its schemas and documents it. */

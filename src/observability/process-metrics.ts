@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /**
@@ -61,11 +62,15 @@ export function noteRoutePattern(res: Response, pattern: string): void {
  * docs, the console), so ids and probes of random paths never become label values.
  */
 export function observeHttpRequests(req: { method: string }, res: Response, next: () => void): void {
+  timeHttpRequest(req.method, res, () => (typeof res.locals.routePattern === 'string' ? res.locals.routePattern : 'other'));
+  next();
+}
+
+/** Times one request until its answer is sent; `routeOf` names its route pattern then. */
+export function timeHttpRequest(method: string, res: ServerResponse, routeOf: () => string): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
-    const route = typeof res.locals.routePattern === 'string' ? res.locals.routePattern : 'other';
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    httpRequestSeconds.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+    httpRequestSeconds.observe({ method, route: routeOf(), status: String(res.statusCode) }, seconds);
   });
-  next();
 }

@@ -17,8 +17,7 @@ const DRAIN_MS = 6000;
 
 export async function serveApi(deps: AppDeps, port: number): Promise<RunningApi> {
   const httpApp = createHttpApp(deps);
-  const { app } = httpApp;
-  const server = http.createServer(app);
+  const server = http.createServer(httpApp.listener);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

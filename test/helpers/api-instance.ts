@@ -27,7 +27,7 @@ export async function startApiInstance(env: Record<string, string> = {}, options
     webhookSecret: stack.webhookSecret,
   });
   const httpApp = createHttpApp(deps);
-  const server = http.createServer(httpApp.app);
+  const server = http.createServer(httpApp.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { billingCredits, creditBalance, STATEMENT_COLUMNS, statementPages, usageEventDetail, usageHistory, usageSummary } from '../../credits/reports.service';
 import { streamCsv } from '../csv-stream';
-import { createdOrReplayed, idempotencyOf } from '../idempotency';
+import { createdOrReplayed, idempotencyOf, type Idempotency } from '../idempotency';
+import type { AppDeps } from '../../app-deps';
+import type { Principal } from '../auth';
 import { recordUsage } from '../../credits/usage.service';
 import { quoteUsage } from '../../catalog/usage-quote';
 import { creditPricing } from '../../payouts/payout-config';
@@ -34,7 +36,7 @@ export const usageItem = z.discriminatedUnion('type', [
   }),
 ]);
 
-const usageBody = z.strictObject({
+export const usageBody = z.strictObject({
   idempotency_key: idempotencyKeyField,
   agent: label(200).optional(),
   task_id: label(200).optional(),
@@ -43,6 +45,55 @@ const usageBody = z.strictObject({
   markup: z.literal('agent').optional().meta({ description: '"agent": an agent run, charged its lines plus the 20% markup' }),
 });
 
+export const usageRoute = defineRoute({
+  method: 'post',
+  path: '/v1/usage',
+  summary: 'Meter one request: price it server-side and debit it (402 when credits run out)',
+  description:
+    'Prices the items and debits the credits in one database call. Model lines also spend the plan’s monthly token allowance in the same call ' +
+    '(all four token kinds count); on a plan without overage a request beyond it is a 402 `insufficient_tokens` and writes nothing, on a plan ' +
+    'with overage the tokens beyond it are recorded as token overage.',
+  tag: 'Credits',
+  access: 'account',
+  idempotencyKey: true,
+  body: usageBody,
+  errors: [402, 409],
+  response: {
+    status: 201,
+    description: 'the usage event, priced line by line',
+    schema: z.object({
+      id: z.string(),
+      credits_used: z.number(),
+      balance_after: z.number(),
+      breakdown: z.array(z.record(z.string(), z.unknown())).meta({ description: 'one line per item, then the markup and rounding lines' }),
+      markup_credits: z.number(),
+      overage_credits: z.number().meta({ description: 'credits charged beyond the balance (plans that allow overage)' }),
+      agent: z.string().nullable(),
+      task_id: z.string().nullable(),
+      timestamp: z.string().meta({ description: 'the event time' }),
+      transaction_id: z.string().meta({ description: 'the ledger entry that charged it' }),
+      task_total_credits: z.number().optional().meta({ description: 'with a task_id: credits charged to the task so far, this event included (its running total)' }),
+    }),
+  },
+  handler: async ({ body, req, principal, deps }) => meterUsage(deps, principal, body, idempotencyOf(req, body.idempotency_key)),
+});
+
+/** POST /v1/usage's work, after authentication and validation; the metering lane (../metering-lane.ts) calls it too. */
+export async function meterUsage(deps: AppDeps, principal: Principal, body: z.output<typeof usageBody>, idempotency: Idempotency) {
+  const result = await recordUsage(deps.db, {
+    accountId: accountIdOf(principal),
+    idempotencyKey: idempotency.key,
+    requestHash: idempotency.requestHash,
+    agent: body.agent ?? null,
+    taskId: body.task_id ?? null,
+    timestamp: body.timestamp ? new Date(body.timestamp) : null,
+    markup: body.markup ?? null,
+    items: body.items,
+    purchaseUrl: `${deps.config.PUBLIC_URL ?? ''}/v1/billing/credits/purchase`,
+    creditPricing: creditPricing(deps.config),
+  });
+  return createdOrReplayed(result);
+}
 
 export const creditRoutes = [
   defineRoute({
@@ -93,54 +144,7 @@ export const creditRoutes = [
       return { status: 200, body: { data: { ...answer.data, ...balanceAsMoney(answer.data.balance, deps.config) } } };
     },
   }),
-  defineRoute({
-    method: 'post',
-    path: '/v1/usage',
-    summary: 'Meter one request: price it server-side and debit it (402 when credits run out)',
-    description:
-      'Prices the items and debits the credits in one database call. Model lines also spend the plan’s monthly token allowance in the same call ' +
-      '(all four token kinds count); on a plan without overage a request beyond it is a 402 `insufficient_tokens` and writes nothing, on a plan ' +
-      'with overage the tokens beyond it are recorded as token overage.',
-    tag: 'Credits',
-    access: 'account',
-    idempotencyKey: true,
-    body: usageBody,
-    errors: [402, 409],
-    response: {
-      status: 201,
-      description: 'the usage event, priced line by line',
-      schema: z.object({
-        id: z.string(),
-        credits_used: z.number(),
-        balance_after: z.number(),
-        breakdown: z.array(z.record(z.string(), z.unknown())).meta({ description: 'one line per item, then the markup and rounding lines' }),
-        markup_credits: z.number(),
-        overage_credits: z.number().meta({ description: 'credits charged beyond the balance (plans that allow overage)' }),
-        agent: z.string().nullable(),
-        task_id: z.string().nullable(),
-        timestamp: z.string().meta({ description: 'the event time' }),
-        transaction_id: z.string().meta({ description: 'the ledger entry that charged it' }),
-        task_total_credits: z.number().optional().meta({ description: 'with a task_id: credits charged to the task so far, this event included (its running total)' }),
-      }),
-    },
-    handler: async ({ body, req, principal, deps }) => {
-      const accountId = accountIdOf(principal);
-      const idempotency = idempotencyOf(req, body.idempotency_key);
-      const result = await recordUsage(deps.db, {
-        accountId,
-        idempotencyKey: idempotency.key,
-        requestHash: idempotency.requestHash,
-        agent: body.agent ?? null,
-        taskId: body.task_id ?? null,
-        timestamp: body.timestamp ? new Date(body.timestamp) : null,
-        markup: body.markup ?? null,
-        items: body.items,
-        purchaseUrl: `${deps.config.PUBLIC_URL ?? ''}/v1/billing/credits/purchase`,
-        creditPricing: creditPricing(deps.config),
-      });
-      return createdOrReplayed(result);
-    },
-  }),
+  usageRoute,
   defineRoute({
     method: 'post',
     path: '/v1/usage/quote',
