@@ -35,6 +35,7 @@ import * as usageItemsWithoutReportIndex from './20261204000182_usage_items_with
 import * as indexGrantsByAccount from './20261204000183_index_grants_by_account';
 import * as breakdownStoredOnce from './20261204000190_breakdown_stored_once';
 import * as oneRowPerMeteredCall from './20261205000200_one_row_per_metered_call';
+import * as debitLoadsPerBatch from './20261205000300_debit_loads_per_batch';
 
 export interface Migration {
   name: string;
@@ -80,4 +81,5 @@ export const migrations: Migration[] = [
   { name: '20261204000183_index_grants_by_account', ...indexGrantsByAccount },
   { name: '20261204000190_breakdown_stored_once', ...breakdownStoredOnce },
   { name: '20261205000200_one_row_per_metered_call', ...oneRowPerMeteredCall },
+  { name: '20261205000300_debit_loads_per_batch', ...debitLoadsPerBatch },
 ];

@@ -20,6 +20,8 @@ const database = `settle_migration_${Date.now()}`;
 let db: Knex;
 
 const all = migrationSourceOf(migrations);
+/** Up to and including the migration under test, so its down is the one run. */
+const throughMove = migrationSourceOf(migrations.filter((m) => m.name <= MOVE));
 
 beforeAll(async () => {
   await admin.raw(`create database ${database}`);
@@ -94,7 +96,7 @@ describe('one row per metered call: the migration', () => {
     expect(before.lines).toHaveLength(3);
     expect(burnsBefore.map(([, burns]) => burns.length).sort()).toEqual([1, 2]); // the second debit spans both grants
 
-    await db.migrate.latest({ migrationSource: all });
+    await db.migrate.latest({ migrationSource: throughMove });
     expect(await snapshot()).toEqual(before);
     const burnsAfter = await db.raw('select id, ledger_entry_burns(e) as burns from ledger_entries e where id = any(?) order by id', [debits.map((d) => d.entry_id)]);
     expect(burnsAfter.rows.map((e: { id: string; burns: unknown }) => [e.id, e.burns])).toEqual(burnsBefore);
@@ -109,11 +111,15 @@ describe('one row per metered call: the migration', () => {
       provider_cost: '2600',
     });
 
-    await db.migrate.down({ migrationSource: all });
+    await db.migrate.down({ migrationSource: throughMove });
     expect(await db.raw(`select to_regclass('usage_events')::text as t`).then((r) => r.rows[0].t)).toBe('usage_events');
     expect(await snapshot()).toEqual(before);
     const burnsDown = (await db('ledger_entries').whereIn('id', debits.map((d) => d.entry_id)).orderBy('id').select('id', 'burns')).map((e) => [e.id, e.burns]);
     expect(burnsDown).toEqual(burnsBefore);
+    // and on to the latest, with what came after it (their downs too)
+    await db.migrate.latest({ migrationSource: all });
+    expect(await snapshot()).toEqual(before);
+    for (const _later of migrations.filter((m) => m.name > MOVE)) await db.migrate.down({ migrationSource: all });
     await db.migrate.latest({ migrationSource: all });
     expect(await snapshot()).toEqual(before);
   });
