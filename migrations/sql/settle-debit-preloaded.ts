@@ -11,7 +11,8 @@
  * A statement costs PostgreSQL far more to start than to return one more row, and at a batch of
  * thirty debits over thirty accounts those per-account reads were most of the function's time.
  * The reads still happen under the balance row locks, so nothing they return can go stale before
- * the writes. The lock order stays the one every writer uses: credits rows in account order, then
+ * the writes. Each debit's answer is its output columns set and `return next` (a statement per
+ * answer cost as much again), and the agents insert runs only when a debit named a new agent. The lock order stays the one every writer uses: credits rows in account order, then
  * an account's tokens row (still locked, with its grants, only when a debit takes tokens).
  *
  * This SQL is the only implementation of the debit rules (burn order, spendable at the event's
@@ -249,7 +250,7 @@ begin
       end if;
     end if;
     if not b_found[ai] then
-      return query select i, 'no_account'::text, null::text, null::bigint, null::bigint, null::bigint, null::bigint, null::text, null::integer;
+      idx := i; outcome := 'no_account'; entry_id := null; balance_after := null; covered := null; overage := null; available := null; request_hash := null; agent_limit := null; return next;
       continue;
     end if;
 
@@ -258,20 +259,20 @@ begin
     if it.key is not null then
       k := array_position(a_keys, it.key);
       if k is not null then
-        return query select i, 'replay'::text, a_key_entries[k], null::bigint, null::bigint, null::bigint, null::bigint, a_key_hashes[k], null::integer;
+        idx := i; outcome := 'replay'; entry_id := a_key_entries[k]; balance_after := null; covered := null; overage := null; available := null; request_hash := a_key_hashes[k]; agent_limit := null; return next;
         continue;
       end if;
       select e.id, e.request_hash into v_existing
         from ledger_entries e where e.account_id = it.account_id and e.idempotency_key = it.key;
       if found then
-        return query select i, 'replay'::text, v_existing.id, null::bigint, null::bigint, null::bigint, null::bigint, v_existing.request_hash, null::integer;
+        idx := i; outcome := 'replay'; entry_id := v_existing.id; balance_after := null; covered := null; overage := null; available := null; request_hash := v_existing.request_hash; agent_limit := null; return next;
         continue;
       end if;
     end if;
 
     -- Late usage may land in the open period, never in one already closed.
     if it.at < a_period_start then
-      return query select i, 'closed_period'::text, null::text, null::bigint, null::bigint, null::bigint, null::bigint, null::text, null::integer;
+      idx := i; outcome := 'closed_period'; entry_id := null; balance_after := null; covered := null; overage := null; available := null; request_hash := null; agent_limit := null; return next;
       continue;
     end if;
 
@@ -283,7 +284,7 @@ begin
           select count(*) into a_agents_in_db from account_agents aa where aa.account_id = it.account_id;
         end if;
         if a_agents_in_db + cardinality(a_new_agents) >= a_agent_limit then
-          return query select i, 'agent_limit'::text, null::text, null::bigint, null::bigint, null::bigint, null::bigint, null::text, a_agent_limit;
+          idx := i; outcome := 'agent_limit'; entry_id := null; balance_after := null; covered := null; overage := null; available := null; request_hash := null; agent_limit := a_agent_limit; return next;
           continue;
         end if;
       end if;
@@ -337,7 +338,7 @@ begin
 
     if v_available[cardinality(v_available)] < v_amounts[cardinality(v_available)] and not a_overage_allowed then
       if v_slots[cardinality(v_available)] = 2 and it.unit = 'credits' then
-        return query select i, 'insufficient_tokens'::text, null::text, null::bigint, null::bigint, null::bigint, v_available[2], null::text, null::integer;
+        idx := i; outcome := 'insufficient_tokens'; entry_id := null; balance_after := null; covered := null; overage := null; available := v_available[2]; request_hash := null; agent_limit := null; return next;
         continue;
       end if;
       if it.unit = 'credits' then
@@ -348,7 +349,7 @@ begin
           'credits_required', it.amount::numeric / 1000000, 'credits_available', v_available[1]::numeric / 1000000);
         w_event_dedupe := w_event_dedupe || ('exhausted:' || it.account_id || ':' || a_period);
       end if;
-      return query select i, 'insufficient'::text, null::text, null::bigint, null::bigint, null::bigint, v_available[1], null::text, null::integer;
+      idx := i; outcome := 'insufficient'; entry_id := null; balance_after := null; covered := null; overage := null; available := v_available[1]; request_hash := null; agent_limit := null; return next;
       continue;
     end if;
 
@@ -464,7 +465,7 @@ begin
       w_agents := w_agents || it.agent;
     end if;
 
-    return query select i, 'ok'::text, it.entry_id, v_balances[1], v_covered[1], v_amounts[1] - v_covered[1], v_available[1], it.hash, null::integer;
+    idx := i; outcome := 'ok'; entry_id := it.entry_id; balance_after := v_balances[1]; covered := v_covered[1]; overage := v_amounts[1] - v_covered[1]; available := v_available[1]; request_hash := it.hash; agent_limit := null; return next;
   end loop;
 
   -- Events first: a batch of refused debits writes no entry but may write credits.exhausted.
@@ -507,8 +508,10 @@ begin
   update balances b set balance = x.balance, last_seq = x.seq
     from unnest(w_balance_accounts, w_balance_units, w_balance_values, w_balance_seqs) as x(account_id, unit, balance, seq)
    where b.account_id = any(w_balance_accounts) and b.account_id = x.account_id and b.unit = x.unit;
-  insert into account_agents (account_id, agent)
-  select * from unnest(w_agent_accounts, w_agents) on conflict do nothing;
+  if cardinality(w_agents) > 0 then
+    insert into account_agents (account_id, agent)
+    select * from unnest(w_agent_accounts, w_agents) on conflict do nothing;
+  end if;
 end
 $fn$;
 `;
