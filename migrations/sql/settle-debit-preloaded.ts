@@ -1,19 +1,23 @@
 /**
  * The debit hot path, loading per batch (issue 14). Replaces ./settle-debit-one-row.ts (kept as it
  * was: migrations are frozen); it decides and writes exactly what that version does, and reads
- * the batch's accounts with three statements for the whole batch instead of three per account:
+ * the batch's accounts with at most three statements for the whole batch instead of up to three
+ * per account:
  *
- * - one locks every credits balance row of the batch, in account order ("C" collation), with
- *   the account's plan terms and alert settings;
+ * - one locks the credits balance row of every account the batch names, in account order ("C"
+ *   collation), with the account's plan terms and alert settings;
  * - one loads their spendable credit grants, each account's in burn order;
- * - one sums their active holds.
+ * - one sums the active holds of those whose plan allows no overage (the only ones holds limit).
  *
  * A statement costs PostgreSQL far more to start than to return one more row, and at a batch of
  * thirty debits over thirty accounts those per-account reads were most of the function's time.
  * The reads still happen under the balance row locks, so nothing they return can go stale before
- * the writes. Each debit's answer is its output columns set and `return next` (a statement per
- * answer cost as much again), and the agents insert runs only when a debit named a new agent. The lock order stays the one every writer uses: credits rows in account order, then
+ * the writes. The lock order stays the one every writer uses: credits rows in account order, then
  * an account's tokens row (still locked, with its grants, only when a debit takes tokens).
+ *
+ * Each debit is answered by setting the output columns and `return next` (a `return query` per
+ * answer was one more statement per debit), and the agents insert runs only when a debit named a
+ * new agent.
  *
  * This SQL is the only implementation of the debit rules (burn order, spendable at the event's
  * time, holds reserving credits, tokens with credits, the alerts); src/credits/compute/burn-order.ts
@@ -31,17 +35,17 @@ declare
   i integer;
 
   -- the batch's accounts in lock order, and what was loaded for each (by that position)
-  b_ids text[];
-  b_found boolean[];
-  b_balance bigint[];
-  b_seq bigint[];
-  b_overage_allowed boolean[];
-  b_agent_limit integer[];
-  b_meters_tokens boolean[];
-  b_period_start timestamptz[];
-  b_thresholds text[];          -- billing_alerts.thresholds_percent as text (arrays of arrays must be rectangular)
-  b_low_floor bigint[];
+  b_ids text[] := '{}';
+  b_balance bigint[] := '{}';
+  b_seq bigint[] := '{}';
+  b_overage_allowed boolean[] := '{}';
+  b_agent_limit integer[] := '{}';
+  b_meters_tokens boolean[] := '{}';
+  b_period_start timestamptz[] := '{}';
+  b_thresholds text[] := '{}';  -- billing_alerts.thresholds_percent as text (arrays of arrays must be rectangular)
+  b_low_floor bigint[] := '{}';
   b_held bigint[];
+  b_hard_limit_ids text[] := '{}'; -- the accounts whose plan allows no overage: only their holds matter
   b_grants_from integer[];      -- the account's credit grants: positions in the c_ arrays
   b_grants_to integer[];
   -- every spendable credit grant of the batch's accounts, grouped by account, each in burn order
@@ -52,7 +56,8 @@ declare
   c_included bigint[];
   loaded record;               -- a row of the batch's reads
   pos integer;
-  ai integer := 0;              -- the current account's position in b_ids
+  ai integer := 1;              -- the current account's position in b_ids (or where it would be)
+  a_found boolean;
 
   -- the current account: plan terms, keys and agents taken in this batch
   a_id text;
@@ -139,37 +144,33 @@ declare
   w_event_payloads jsonb[] := '{}';
   w_event_dedupe text[] := '{}';
 begin
-  select array_agg(d.account_id order by d.account_id collate "C") into b_ids
-    from (select distinct x.account_id from jsonb_to_recordset(p_batch) as x(account_id text)) d;
-  b_ids := coalesce(b_ids, '{}');
-  b_found := array_fill(false, array[cardinality(b_ids)]);
-  b_held := array_fill(0::bigint, array[cardinality(b_ids)]);
-  b_grants_from := array_fill(1, array[cardinality(b_ids)]);
-  b_grants_to := array_fill(0, array[cardinality(b_ids)]);
-
-  -- The credits rows first, all of them, in account order (the lock order); rows come back in
-  -- b_ids' order, so a position walks along (an account without a row is skipped).
-  pos := 1;
+  -- The credits rows first, every one the batch names, in account order (the lock order). An
+  -- account without a row is not among them: its debits answer no_account.
   for loaded in
     select b.account_id, b.balance, b.last_seq, p.overage_allowed, p.agent_limit, p.included_tokens > 0 as meters_tokens,
            a.period_start, al.thresholds_percent::text as thresholds, al.low_balance_micro
       from balances b join accounts a on a.id = b.account_id join plans p on p.id = a.plan_id
       left join billing_alerts al on al.account_id = b.account_id
-     where b.account_id = any(b_ids) and b.unit = 'credits'
+     where b.account_id = any(array(select x.account_id from jsonb_to_recordset(p_batch) as x(account_id text))) and b.unit = 'credits'
      order by b.account_id collate "C"
        for update of b
   loop
-    while b_ids[pos] <> loaded.account_id loop pos := pos + 1; end loop;
-    b_found[pos] := true;
-    b_balance[pos] := loaded.balance;
-    b_seq[pos] := loaded.last_seq;
-    b_overage_allowed[pos] := loaded.overage_allowed;
-    b_agent_limit[pos] := loaded.agent_limit;
-    b_meters_tokens[pos] := loaded.meters_tokens;
-    b_period_start[pos] := loaded.period_start;
-    b_thresholds[pos] := loaded.thresholds;
-    b_low_floor[pos] := loaded.low_balance_micro;
+    b_ids := array_append(b_ids, loaded.account_id);
+    b_balance := array_append(b_balance, loaded.balance);
+    b_seq := array_append(b_seq, loaded.last_seq);
+    b_overage_allowed := array_append(b_overage_allowed, loaded.overage_allowed);
+    b_agent_limit := array_append(b_agent_limit, loaded.agent_limit);
+    b_meters_tokens := array_append(b_meters_tokens, loaded.meters_tokens);
+    b_period_start := array_append(b_period_start, loaded.period_start);
+    b_thresholds := array_append(b_thresholds, loaded.thresholds);
+    b_low_floor := array_append(b_low_floor, loaded.low_balance_micro);
+    if not loaded.overage_allowed then
+      b_hard_limit_ids := array_append(b_hard_limit_ids, loaded.account_id);
+    end if;
   end loop;
+  b_held := array_fill(0::bigint, array[cardinality(b_ids)]);
+  b_grants_from := array_fill(1, array[cardinality(b_ids)]);
+  b_grants_to := array_fill(0, array[cardinality(b_ids)]);
 
   -- Their spendable credit grants, each account's in burn order, as one run per account.
   pos := 1;
@@ -192,14 +193,16 @@ begin
     b_grants_to[pos] := cardinality(c_ids);
   end loop;
 
-  -- Credits their active holds reserve (spendable only on plans without overage).
-  for loaded in
-    select h.account_id, sum(h.amount)::bigint as held
-      from holds h where h.account_id = any(b_ids) and h.status = 'active' and h.expires_at > now()
-     group by h.account_id
-  loop
-    b_held[array_position(b_ids, loaded.account_id)] := loaded.held;
-  end loop;
+  -- Credits their active holds reserve: spendable only on plans without overage, so only theirs are read.
+  if cardinality(b_hard_limit_ids) > 0 then
+    for loaded in
+      select h.account_id, sum(h.amount)::bigint as held
+        from holds h where h.account_id = any(b_hard_limit_ids) and h.status = 'active' and h.expires_at > now()
+       group by h.account_id
+    loop
+      b_held[array_position(b_ids, loaded.account_id)] := loaded.held;
+    end loop;
+  end if;
 
   for it in
     select x.n - 1 as i, x.account_id, x.unit, x.amount, x.key, x.hash, x.type, x.description, x.reference, x.at, x.entry_id,
@@ -216,8 +219,9 @@ begin
 
     if it.account_id is distinct from a_id then
       a_id := it.account_id;
-      ai := ai + 1;
-      while b_ids[ai] <> it.account_id loop ai := ai + 1; end loop; -- items come in b_ids' order
+      -- items come in b_ids' order: walk on to this account's place
+      while ai <= cardinality(b_ids) and b_ids[ai] < it.account_id collate "C" loop ai := ai + 1; end loop;
+      a_found := ai <= cardinality(b_ids) and b_ids[ai] = it.account_id;
       a_agents_in_db := null;
       a_new_agents := '{}';
       a_keys := '{}';
@@ -229,7 +233,7 @@ begin
       s_seq := '{0,0}';
       s_written := '{null,null}';
       g_unit := '{}'; g_ids := '{}'; g_remaining := '{}'; g_starts := '{}'; g_expires := '{}'; g_included := '{}';
-      if b_found[ai] then
+      if a_found then
         a_overage_allowed := b_overage_allowed[ai];
         a_agent_limit := b_agent_limit[ai];
         a_meters_tokens := b_meters_tokens[ai];
@@ -249,7 +253,7 @@ begin
         end if;
       end if;
     end if;
-    if not b_found[ai] then
+    if not a_found then
       idx := i; outcome := 'no_account'; entry_id := null; balance_after := null; covered := null; overage := null; available := null; request_hash := null; agent_limit := null; return next;
       continue;
     end if;
