@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import express, { type Request, type Response, type NextFunction } from 'express';
 import type { AppDeps } from '../app-deps';
 import { authenticate, KeyResolver, type Principal } from './auth';
 import { docsRouter } from './docs';
@@ -21,7 +21,6 @@ import { devCheckoutRoutes } from '../dev-checkout/dev-checkout.routes';
 import { noteRoutePattern, observeHttpRequests } from '../observability/process-metrics';
 
 export interface HttpApp {
-  app: Express;
   /** What the HTTP server runs: the metering lane for the plain POST /v1/usage, Express for the rest. */
   listener: RequestListener;
   keys: KeyResolver;
@@ -29,7 +28,6 @@ export interface HttpApp {
   /** Stops what the app runs beside its routes (the key revocation listener). */
   close(): Promise<void>;
 }
-
 
 /** An admin write is recorded before its handler runs and completed with the status it answered. */
 async function auditAdminWrite(route: RouteSpec, principal: Principal, deps: AppDeps, req: Request, res: Response) {
@@ -125,5 +123,5 @@ export function createHttpApp(deps: AppDeps, extraRoutes: RouteSpec[] = []): Htt
   const listener: RequestListener = (req, res) => {
     if (!lane(req, res)) app(req, res);
   };
-  return { app, listener, keys, routes, close: () => revocations.stop() };
+  return { listener, keys, routes, close: () => revocations.stop() };
 }

@@ -31,9 +31,10 @@ export function meteringLane(deps: AppDeps, keys: KeyResolver, limiter: KeyRateL
   const access = [usageRoute.access].flat();
 
   async function answer(req: IncomingMessage, text: string): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    // Express's order: the body is read as JSON before the key is looked at, validated after.
+    const raw = parseJson(text);
     const principal = await authenticate(req, access, keys);
     limiter.enforce(principal);
-    const raw = parseJson(text);
     const body = parseInput(usageBody, raw, 'body');
     const idempotency = idempotencyFrom({ header: req.headers[IDEMPOTENCY_HEADER] as string | undefined, bodyKey: body.idempotency_key, endpoint: ENDPOINT, rawBody: raw });
     return (await checkedAnswer(usageRoute, () => meterUsage(deps, principal, body, idempotency)))!;

@@ -67,6 +67,8 @@ describe('the metering lane answers POST /v1/usage exactly as Express does', () 
     ['an unknown key', () => ({ key: 'sk_unknown', body: toolCall() })],
     ['the admin key', () => ({ key: 'admin', body: toolCall() })],
     ['JSON that does not parse', () => ({ key: account.key, rawBody: '{"items": [' })],
+    ['JSON that does not parse, and no key', () => ({ rawBody: '{"items": [' })],
+    ['a body the schema refuses, and no key', () => ({ body: { items: [] } })],
     ['a JSON null', () => ({ key: account.key, rawBody: 'null' })],
     ['an item the schema refuses', () => ({ key: account.key, body: { items: [{ type: 'tool', tool, quantity: 0 }] } })],
     ['a field the schema does not know', () => ({ key: account.key, body: { ...toolCall(), colour: 'red' } })],
