@@ -6,7 +6,7 @@ import { docsRouter } from './docs';
 import { consoleRouter } from '../console/console.router';
 import { errorAnswerOf, errorHandler, notFoundHandler } from './error-handler';
 import { buildOpenApiDocument } from './openapi';
-import type { RouteSpec } from './route';
+import { accessOf, type RouteSpec } from './route';
 import { allRoutes } from './routes';
 import { parseInput } from './validate';
 import { methodNotAllowed } from './method-not-allowed';
@@ -48,7 +48,7 @@ async function auditAdminWrite(route: RouteSpec, principal: Principal, deps: App
 
 /** Wraps one declared route: authenticate → rate limit → validate → audit → handle → respond. */
 function mount(route: RouteSpec, deps: AppDeps, keys: KeyResolver, limiter: KeyRateLimiter) {
-  const access = Array.isArray(route.access) ? route.access : [route.access];
+  const access = accessOf(route);
   return async (req: Request, res: Response, next: NextFunction) => {
     noteRoutePattern(res, route.path); // the latency histogram's label, never the raw path
     let audit: Awaited<ReturnType<typeof auditAdminWrite>> = null;

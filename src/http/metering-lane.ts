@@ -5,7 +5,7 @@ import { errorAnswerOf } from './error-handler';
 import { IDEMPOTENCY_HEADER, idempotencyFrom } from './idempotency';
 import type { KeyRateLimiter } from './rate-limit';
 import { requestIdFor } from './request-id';
-import { checkedAnswer } from './route';
+import { accessOf, checkedAnswer } from './route';
 import { meterUsage, usageBody, usageRoute } from './routes/credits';
 import { parseInput } from './validate';
 import { timeHttpRequest } from '../observability/process-metrics';
@@ -13,7 +13,8 @@ import { timeHttpRequest } from '../observability/process-metrics';
 /** The same limit as the app's JSON body parser (express.json in app.ts). */
 export const JSON_BODY_LIMIT_BYTES = 256 * 1024;
 const JSON_UTF8 = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
-const ENDPOINT = 'POST /v1/usage';
+const METHOD = usageRoute.method.toUpperCase();
+const ENDPOINT = `${METHOD} ${usageRoute.path}`;
 
 /**
  * POST /v1/usage served on Node's own request and response, beside Express. Metering is most of
@@ -28,7 +29,7 @@ const ENDPOINT = 'POST /v1/usage';
  * charset, a query string, an empty or oversized body) goes to Express, which answers it as before.
  */
 export function meteringLane(deps: AppDeps, keys: KeyResolver, limiter: KeyRateLimiter) {
-  const access = [usageRoute.access].flat();
+  const access = accessOf(usageRoute);
 
   async function answer(req: IncomingMessage, text: string): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     // Express's order: the body is read as JSON before the key is looked at, validated after.
@@ -42,13 +43,13 @@ export function meteringLane(deps: AppDeps, keys: KeyResolver, limiter: KeyRateL
 
   function serve(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('x-request-id', requestIdFor(req.headers['x-request-id']));
-    timeHttpRequest('POST', res, () => usageRoute.path);
+    timeHttpRequest(METHOD, res, () => usageRoute.path);
     const chunks: Buffer[] = [];
     req.on('error', () => res.destroy()); // the client went away mid-body: nothing to answer
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       answer(req, Buffer.concat(chunks).toString('utf8'))
-        .catch((error: unknown) => errorAnswerOf(error, deps.log, { method: 'POST', path: usageRoute.path }))
+        .catch((error: unknown) => errorAnswerOf(error, deps.log, { method: METHOD, path: usageRoute.path }))
         .then((reply) => sendJson(res, reply.status, reply.body, reply.headers), (error: unknown) => res.destroy(error as Error));
     });
   }
@@ -63,7 +64,7 @@ export function meteringLane(deps: AppDeps, keys: KeyResolver, limiter: KeyRateL
 
 /** Whether the lane serves this request (exported for its table test). */
 export function takenByLane(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>): boolean {
-  if (req.method !== 'POST' || req.url !== '/v1/usage') return false;
+  if (req.method !== METHOD || req.url !== usageRoute.path) return false;
   const { headers } = req;
   if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
   if (!JSON_UTF8.test(headers['content-type'] ?? '')) return false;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { declaredErrorStatuses, type RouteSpec } from './route';
+import { accessOf, declaredErrorStatuses, type RouteSpec } from './route';
 
 const errorBody = z.object({
   error: z.object({
@@ -58,7 +58,7 @@ function parameters(route: RouteSpec): unknown[] {
 export function buildOpenApiDocument(routes: RouteSpec[], info: { version: string; serverUrl?: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const access = Array.isArray(route.access) ? route.access : [route.access];
+    const access = accessOf(route);
     const success = {
       description: route.response.description,
       ...(route.response.schema || route.response.contentType

@@ -48,7 +48,8 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
   handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<RouteResult>;
 }
 
-const accessOf = (route: RouteSpec): Access[] => (Array.isArray(route.access) ? route.access : [route.access]);
+/** The roles a route admits, as a list. */
+export const accessOf = (route: RouteSpec): Access[] => (Array.isArray(route.access) ? route.access : [route.access]);
 
 /**
  * Every error status a route can answer: 400 (malformed input), 401 (a bad key, even on a
