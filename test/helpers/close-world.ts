@@ -74,9 +74,11 @@ export async function privatePeriod(db: Knex): Promise<{ key: string; start: Dat
     const now = new Date();
     const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsBack, 1));
     monthsBack += 1;
+    const key = periodKey(start);
     const taken = await db('accounts').where({ period_start: start }).first('id');
-    if (taken) continue;
-    return { key: periodKey(start), ...monthContaining(start) };
+    const closed = await db('closes').where({ period: key }).first('period');
+    if (taken || closed) continue;
+    return { key, ...monthContaining(start) };
   }
 }
 
