@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { allRoutes } from '../../src/http/routes';
+import { accessOf } from '../../src/http/route';
 import { replaceUnstorableText } from '../../src/http/schemas/storable-text';
 import { api } from '../helpers/api';
 import { testDb } from '../helpers/db';
@@ -29,7 +30,7 @@ beforeAll(async () => {
 });
 
 const keyFor = (route: (typeof allRoutes)[number]) => {
-  const access = Array.isArray(route.access) ? route.access : [route.access];
+  const access = accessOf(route);
   if (access.includes('admin')) return 'admin';
   if (access.includes('account')) return account.key;
   return access.includes('publisher') ? publisherKey : undefined;

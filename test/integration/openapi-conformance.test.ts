@@ -1,7 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { allRoutes } from '../../src/http/routes';
-import type { RouteSpec } from '../../src/http/route';
+import { accessOf, type RouteSpec } from '../../src/http/route';
 import { api, type ApiResponse } from '../helpers/api';
 import { testDb } from '../helpers/db';
 import { newAccount, newModel, newTool, useTool, type TestAccount } from '../factories/accounts';
@@ -96,7 +96,7 @@ function urlFor(route: RouteSpec): string {
 }
 
 function keyFor(route: RouteSpec): string | undefined {
-  const access = Array.isArray(route.access) ? route.access : [route.access];
+  const access = accessOf(route);
   if (access.includes('account')) return account.key;
   if (access.includes('admin')) return 'admin';
   return access.includes('publisher') ? publisherKey : undefined;

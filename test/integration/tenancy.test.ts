@@ -1,4 +1,5 @@
 import { allRoutes } from '../../src/http/routes';
+import { accessOf } from '../../src/http/route';
 import { ensureInvoicePdf } from '../../src/invoices/invoice-pdf.service';
 import { newId } from '../../src/shared/ids';
 import { createDraft, finalizeInvoice } from '../../src/invoices/invoices.service';
@@ -65,7 +66,7 @@ const requestBody: Record<string, (params: Record<string, string>) => unknown> =
 };
 
 const accountRoutesWithIds = allRoutes.filter((route) => {
-  const access = Array.isArray(route.access) ? route.access : [route.access];
+  const access = accessOf(route);
   return access.includes('account') && route.path.includes('/:');
 });
 
